@@ -1,0 +1,188 @@
+"""Settings for AIchor Portal, read from the environment through django-environ.
+
+Every variable is listed with its default in the README's configuration table.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from aichor_portal.env import BASE_DIR, load_env
+
+env = load_env()
+
+SANDBOX = "sandbox"
+LIVE = "live"
+
+AICHOR_CLOUD_MODE = env.str("AICHOR_CLOUD_MODE", default=SANDBOX)
+if AICHOR_CLOUD_MODE not in (SANDBOX, LIVE):
+    raise ImproperlyConfigured(
+        f"AICHOR_CLOUD_MODE={AICHOR_CLOUD_MODE!r} is invalid: use 'sandbox' (local stand-in "
+        "clouds) or 'live' (real cloud endpoints)."
+    )
+IS_LIVE = AICHOR_CLOUD_MODE == LIVE
+
+# Secrets that live mode never generates: a missing one stops the start-up.
+REQUIRED_LIVE_SECRETS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DATABASE_URL", "ALLOWED_HOSTS")
+if IS_LIVE:
+    missing = [name for name in REQUIRED_LIVE_SECRETS if not env.str(name, default="")]
+    if missing:
+        raise ImproperlyConfigured(
+            f"Missing required setting(s) for live mode: {', '.join(missing)}. Set them in the "
+            "environment (see the README's configuration table); live mode generates no keys."
+        )
+
+SECRET_KEY = env.str("SECRET_KEY")
+DEBUG = env.bool("DEBUG", default=not IS_LIVE)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_q",
+    "encrypted_model_fields",
+    "aichor_portal.apps.PortalConfig",
+    "organisations",
+    "audit",
+    "engines",
+    "sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "aichor_portal.middleware.LoginRequiredMiddleware",
+]
+
+ROOT_URLCONF = "aichor_portal.urls"
+WSGI_APPLICATION = "aichor_portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "aichor_portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+VAR_DIR = BASE_DIR / "var"
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Workers and the web server write at the same time: wait for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Username and password login, for the sandbox and for break-glass access.
+AICHOR_LOCAL_LOGIN = env.bool("AICHOR_LOCAL_LOGIN", default=not IS_LIVE)
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if IS_LIVE
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# Keys for encrypted model fields: comma separated, the first one encrypts.
+FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY")
+
+# The clouds.
+AICHOR_AWS_PARTITION = env.str("AICHOR_AWS_PARTITION", default="aws")
+AICHOR_AWS_PRINCIPAL_ARN = env.str(
+    "AICHOR_AWS_PRINCIPAL_ARN",
+    default="" if IS_LIVE else "arn:aws:iam::123456789012:user/aichor-portal",
+)
+AICHOR_AWS_DEFAULT_REGION = env.str("AICHOR_AWS_DEFAULT_REGION", default="eu-west-1")
+
+# The sandbox: local stand-ins for the clouds, never used in live mode.
+AICHOR_SANDBOX_AWS_PORT = env.int("AICHOR_SANDBOX_AWS_PORT", default=5055)
+AICHOR_SANDBOX_KUBE_PORT = env.int("AICHOR_SANDBOX_KUBE_PORT", default=5056)
+AICHOR_SANDBOX_STATE_FILE = env.path("AICHOR_SANDBOX_STATE_FILE", default=VAR_DIR / "sandbox.json")
+
+# Background tasks: django-q2 on the ORM broker, or on Redis when REDIS_URL is set.
+REDIS_URL = env.str("REDIS_URL", default="")
+Q_CLUSTER = {
+    "name": "aichor",
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": env.int("Q_TIMEOUT", default=300),
+    "retry": env.int("Q_RETRY", default=600),
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 1000,
+    "label": "Tasks",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = 1
+
+# Production hardening: on in live mode, behind a TLS-terminating proxy.
+if IS_LIVE:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # SDK wire logs can carry request signatures and credentials.
+        "botocore": {"level": "WARNING"},
+        "boto3": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        "werkzeug": {"level": "WARNING"},
+    },
+}

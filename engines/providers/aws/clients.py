@@ -1,0 +1,79 @@
+"""The one place that makes AWS clients: sandbox endpoints in sandbox mode, real ones in live mode.
+
+In live mode the portal's own identity comes from the standard credential chain
+(environment, shared files, instance or task role). In sandbox mode it is the
+sandbox's `aichor-portal` IAM user, which may only assume roles.
+"""
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+
+# Retries happen in the provisioning runner, which knows what is transient.
+CLIENT_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=10, read_timeout=30)
+SESSION_NAME = "aichor-portal"
+
+
+def is_sandbox() -> bool:
+    return settings.AICHOR_CLOUD_MODE == settings.SANDBOX
+
+
+def endpoint_url(service: str, region: str) -> str | None:
+    """Return the endpoint for a service: the sandbox's in sandbox mode, AWS's regional one in live mode."""
+    if is_sandbox():
+        from sandbox.state import read_state
+
+        return read_state().aws_endpoint
+    if service == "sts":
+        # The regional endpoint: the global one is slower and unavailable in opt-in regions.
+        return f"https://sts.{region}.amazonaws.com"
+    return None
+
+
+def portal_session(region: str) -> boto3.Session:
+    """Return a session for the portal's own identity."""
+    if is_sandbox():
+        from sandbox.state import read_state
+
+        state = read_state()
+        return boto3.Session(
+            aws_access_key_id=state.portal_access_key_id,
+            aws_secret_access_key=state.portal_secret_access_key,
+            region_name=region,
+        )
+    return boto3.Session(region_name=region)
+
+
+def client(session: boto3.Session, service: str, region: str):
+    """Return a client of a session for a service and region, at the right endpoint."""
+    return session.client(
+        service, region_name=region, endpoint_url=endpoint_url(service, region), config=CLIENT_CONFIG
+    )
+
+
+def assume_customer_role(role_arn: str, external_id: str, region: str, *, session_policy: str | None = None,
+                         duration_seconds: int = 3600) -> boto3.Session:
+    """Assume a customer role with its ExternalId through the regional STS endpoint and return a session."""
+    sts = client(portal_session(region), "sts", region)
+    arguments = {
+        "RoleArn": role_arn,
+        "RoleSessionName": SESSION_NAME,
+        "ExternalId": external_id,
+        "DurationSeconds": duration_seconds,
+    }
+    if session_policy:
+        arguments["Policy"] = session_policy
+    credentials = sts.assume_role(**arguments)["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )
+
+
+def customer_session(cloud_account, region: str | None = None) -> boto3.Session:
+    """Return a session in a cloud account's customer role."""
+    return assume_customer_role(
+        cloud_account.role_arn, cloud_account.external_id, region or cloud_account.default_region
+    )

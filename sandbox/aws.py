@@ -1,0 +1,181 @@
+"""The sandbox AWS account: moto's server on 127.0.0.1, in its IAM authorisation mode.
+
+After the bootstrap, every request must be signed by a known access key and is
+checked against that key's IAM policies, as AWS does:
+
+- the sandbox administrator (`aichor-sandbox-admin`) may do anything: it plays
+  the customer's administrator and lets scripts inspect the account;
+- the portal's own identity (`aichor-portal`) may only call `sts:AssumeRole`,
+  so everything the portal does in the account goes through the customer role.
+
+The key pairs are fixed by the caller, so they survive a reset of moto's state.
+"""
+
+import json
+import logging
+import secrets
+import string
+import threading
+from dataclasses import dataclass
+
+import boto3
+from botocore.config import Config
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+logger = logging.getLogger(__name__)
+
+ACCOUNT_ID = "123456789012"
+ADMIN_USER = "aichor-sandbox-admin"
+PORTAL_USER = "aichor-portal"
+CUSTOMER_ROLE_NAME = "AIchorPortalRole"
+CUSTOMER_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/{CUSTOMER_ROLE_NAME}"
+CONTROL_PREFIX = "/_sandbox/"
+
+ALLOW_EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+ALLOW_ASSUME_ROLE = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+}
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    access_key_id: str
+    secret_access_key: str
+
+    @classmethod
+    def generate(cls) -> "KeyPair":
+        alphabet = string.ascii_uppercase + string.digits
+        key_id = "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16))
+        return cls(key_id, secrets.token_urlsafe(30)[:40])
+
+
+class SandboxAWS:
+    """moto's server with the sandbox's two IAM users, in IAM authorisation mode."""
+
+    def __init__(self, admin_keys: KeyPair, portal_keys: KeyPair, *, port: int = 0, host: str = "127.0.0.1"):
+        self.admin_keys = admin_keys
+        self.portal_keys = portal_keys
+        self._host = host
+        self._port = port
+        self._server = None
+        self._thread = None
+        self._lock = threading.Lock()
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        """Start the server in a thread and bootstrap the account."""
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        moto_app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(
+            self._host, self._port, self._control(moto_app), threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-aws", daemon=True)
+        self._thread.start()
+        self.reset()
+        logger.info("Sandbox AWS started on %s", self.endpoint)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+            self._server = None
+
+    def reset(self) -> None:
+        """Empty the account, then create the administrator and the portal identity again."""
+        from moto import settings as moto_settings
+        from moto.moto_api._internal.models import moto_api_backend
+
+        with self._lock:
+            moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
+            moto_api_backend.reset()
+            self._create_user(ADMIN_USER, ALLOW_EVERYTHING, self.admin_keys)
+            self._create_user(PORTAL_USER, ALLOW_ASSUME_ROLE, self.portal_keys)
+            moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+
+    def _create_user(self, name: str, policy: dict, keys: KeyPair) -> None:
+        from moto.iam.models import iam_backends
+
+        iam = self.client("iam", KeyPair("AKIABOOTSTRAP0000000", "bootstrap"))
+        iam.create_user(UserName=name)
+        iam.put_user_policy(UserName=name, PolicyName=f"{name}-policy", PolicyDocument=json.dumps(policy))
+        created = iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
+
+        # Give the key the caller's fixed values, so that keys survive a reset.
+        backend = iam_backends[ACCOUNT_ID]["aws"]
+        access_key = backend.access_keys.pop(created)
+        access_key.access_key_id = keys.access_key_id
+        access_key.secret_access_key = keys.secret_access_key
+        backend.access_keys[keys.access_key_id] = access_key
+
+    def client(self, service: str, keys: KeyPair | None = None, region: str = "us-east-1"):
+        """Return a boto3 client for this sandbox, signed with the given keys (the administrator's by default)."""
+        keys = keys or self.admin_keys
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=self.endpoint,
+            aws_access_key_id=keys.access_key_id,
+            aws_secret_access_key=keys.secret_access_key,
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+        )
+
+    def _control(self, moto_app):
+        """Wrap moto's application with the sandbox's own control endpoints."""
+
+        def application(environ, start_response):
+            request = Request(environ)
+            if not request.path.startswith(CONTROL_PREFIX):
+                return moto_app(environ, start_response)
+            if request.method == "POST" and request.path == CONTROL_PREFIX + "reset":
+                self.reset()
+                response = Response(json.dumps({"reset": True}), content_type="application/json")
+            else:
+                response = Response(json.dumps({"error": f"unknown control path {request.path}"}), status=404)
+            return response(environ, start_response)
+
+        return application
+
+
+def main() -> None:
+    """Run the sandbox AWS account alone, for tests: print one JSON line with the endpoint, then serve.
+
+    The key pairs come from the environment (`SANDBOX_ADMIN_KEYS` and
+    `SANDBOX_PORTAL_KEYS`, each `KEY_ID:SECRET`). Stops on SIGTERM or end of input.
+    """
+    import argparse
+    import os
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    arguments = parser.parse_args()
+
+    admin = KeyPair(*os.environ["SANDBOX_ADMIN_KEYS"].split(":", 1))
+    portal = KeyPair(*os.environ["SANDBOX_PORTAL_KEYS"].split(":", 1))
+    sandbox = SandboxAWS(admin, portal, port=arguments.port)
+    sandbox.start()
+    print(json.dumps({"endpoint": sandbox.endpoint}), flush=True)
+
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    threading.Thread(target=lambda: (sys.stdin.read(), stopped.set()), daemon=True).start()
+    stopped.wait()
+    sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Explicit factories: each creates exactly one object with the fields a test names."""
+
+import itertools
+
+from django.contrib.auth import get_user_model
+
+from organisations.models import Membership, Organisation, Role
+
+_sequence = itertools.count(1)
+
+
+def make_organisation(name: str | None = None) -> Organisation:
+    number = next(_sequence)
+    name = name or f"Organisation {number}"
+    return Organisation.objects.create(name=name, slug=f"org-{number}")
+
+
+def make_user(username: str | None = None, *, password: str = "correct horse battery", **fields):
+    username = username or f"user{next(_sequence)}"
+    fields.setdefault("email", f"{username}@example.com")
+    return get_user_model().objects.create_user(username=username, password=password, **fields)
+
+
+def make_member(organisation: Organisation, *roles: Role, username: str | None = None):
+    """Create a user holding the given roles in an organisation (organisation admin by default)."""
+    user = make_user(username)
+    Membership.objects.create(
+        user=user, organisation=organisation, **Membership.role_fields(roles or [Role.ORGANISATION_ADMIN])
+    )
+    return user

@@ -1,0 +1,19 @@
+"""Settings for the test suite: the portal's settings, without the developer's `.env`."""
+
+import os
+import tempfile
+
+os.environ["AICHOR_ENV_FILE"] = ""
+os.environ.setdefault("AICHOR_CLOUD_MODE", "sandbox")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-that-is-long-enough-for-django-checks")
+# A fixed test key (Fernet format); encrypted-model-fields reads it once, at import.
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=")
+os.environ.setdefault("AICHOR_SANDBOX_STATE_FILE", os.path.join(tempfile.mkdtemp(prefix="aichor-tests-"), "sandbox.json"))
+
+from aichor_portal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: the real qcluster test and the browser tests share it across threads and processes.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}  # noqa: F405
