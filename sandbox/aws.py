@@ -13,6 +13,7 @@ The key pairs are fixed by the caller, so they survive a reset of moto's state.
 
 import json
 import logging
+import os
 import secrets
 import string
 import threading
@@ -24,6 +25,19 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 logger = logging.getLogger(__name__)
+
+# AWS-managed policies that the portal attaches to the roles it creates. moto can load all
+# of them, but that takes about 2 s per reset, so the sandbox loads these only.
+MANAGED_POLICY_NAMES = (
+    "AmazonEKSClusterPolicy",
+    "AmazonEKSVPCResourceController",
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+    "AmazonSSMManagedInstanceCore",
+    "AmazonEBSCSIDriverPolicy",
+    "AmazonEFSCSIDriverPolicy",
+)
 
 ACCOUNT_ID = "123456789012"
 ADMIN_USER = "aichor-sandbox-admin"
@@ -70,6 +84,8 @@ class SandboxAWS:
 
     def start(self) -> None:
         """Start the server in a thread and bootstrap the account."""
+        _load_only_used_managed_policies()
+        _sign_bodiless_requests_as_empty()
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -147,6 +163,53 @@ class SandboxAWS:
             return response(environ, start_response)
 
         return application
+
+
+def _load_only_used_managed_policies() -> None:
+    """Make moto's IAM backends know the AWS-managed policies in MANAGED_POLICY_NAMES."""
+    from moto.iam import models as iam_models
+
+    if getattr(iam_models.IAMBackend, "_aichor_patched", False):
+        return
+    data = json.loads(iam_models.aws_managed_policies_data)
+    used = {name: data[name] for name in MANAGED_POLICY_NAMES}
+
+    def init_aws_policies(backend):
+        return [
+            iam_models.AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, document)
+            for name, document in used.items()
+        ]
+
+    iam_models.IAMBackend._init_aws_policies = init_aws_policies
+    iam_models.IAMBackend._aichor_patched = True
+
+
+def _sign_bodiless_requests_as_empty() -> None:
+    """Make moto check the signature of a request without a body against an empty payload.
+
+    moto 5.2.5 signs the request's parsed parameters when the body is empty; for the
+    GET calls of REST-JSON services (EKS's DescribeCluster, ListClusters) those are the
+    headers, so every correctly signed request fails with SignatureDoesNotMatch.
+    """
+    from botocore.awsrequest import AWSRequest
+    from moto.iam import access_control
+
+    base = access_control.IAMRequestBase
+    if getattr(base, "_aichor_patched", False):
+        return
+    original = base._create_aws_request
+
+    def create_aws_request(self):
+        if self._body or self._method not in ("GET", "HEAD", "DELETE"):
+            return original(self)
+        signed = self._get_string_between("SignedHeaders=", ",", self._headers["Authorization"]).split(";")
+        headers = self._create_headers_for_aws_request(signed, self._headers)
+        request = AWSRequest(method=self._method, url=self._path, data=b"", headers=headers)
+        request.context["timestamp"] = headers["X-Amz-Date"]
+        return request
+
+    base._create_aws_request = create_aws_request
+    base._aichor_patched = True
 
 
 def main() -> None:

@@ -16,4 +16,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: the real qcluster test and the browser tests share it across threads and processes.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}  # noqa: F405
+    # One file per test run (inherited by the run's subprocesses), so that parallel runs never share one.
+    test_database = os.environ.setdefault("AICHOR_TEST_DATABASE", str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3"))  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": test_database}  # noqa: F405

@@ -1,0 +1,32 @@
+"""The AWS handle a step receives: clients in the customer role, for the operation's region."""
+
+from functools import cached_property
+
+from engines.providers.aws import clients
+
+
+class AwsCloud:
+    """Clients for one operation, made once per task and signed with the customer role's session."""
+
+    def __init__(self, operation):
+        account = operation.engine.cloud_account if operation.engine_id else operation.cloud_account
+        self.account = account
+        self.region = operation.engine.region if operation.engine_id else account.default_region
+        self._clients = {}
+
+    @cached_property
+    def session(self):
+        return clients.customer_session(self.account, self.region)
+
+    @property
+    def account_id(self) -> str:
+        return self.account.aws_account_id
+
+    @property
+    def partition(self) -> str:
+        return self.account.role_arn.split(":")[1] if self.account.role_arn else "aws"
+
+    def client(self, service: str):
+        if service not in self._clients:
+            self._clients[service] = clients.client(self.session, service, self.region)
+        return self._clients[service]
