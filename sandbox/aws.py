@@ -86,6 +86,7 @@ class SandboxAWS:
         """Start the server in a thread and bootstrap the account."""
         _load_only_used_managed_policies()
         _sign_bodiless_requests_as_empty()
+        _match_scoped_statements_on_unknown_resources()
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -210,6 +211,30 @@ def _sign_bodiless_requests_as_empty() -> None:
 
     base._create_aws_request = create_aws_request
     base._aichor_patched = True
+
+
+def _match_scoped_statements_on_unknown_resources() -> None:
+    """Let a resource-scoped statement match a request whose resource moto does not know.
+
+    moto 5.2.5 checks most requests against the resource `*`, so a statement scoped to
+    `role/aichor/*` never matches and the published policy would deny what it allows.
+    With this change the sandbox enforces actions exactly and resources where moto
+    knows them: a pass here is necessary, not sufficient, for a pass on AWS.
+    """
+    from moto.iam import access_control
+
+    statement = access_control.IAMPolicyStatement
+    if getattr(statement, "_aichor_patched", False):
+        return
+    original = statement._check_element_matches
+
+    def check_element_matches(self, element, value):
+        if element == "Resource" and value == "*":
+            return True
+        return original(self, element, value)
+
+    statement._check_element_matches = check_element_matches
+    statement._aichor_patched = True
 
 
 def main() -> None:
