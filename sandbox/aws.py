@@ -229,7 +229,8 @@ def _match_scoped_statements_on_unknown_resources() -> None:
     original = statement._check_element_matches
 
     def check_element_matches(self, element, value):
-        if element == "Resource" and value == "*":
+        # A scoped Deny stays scoped: matching it against `*` would deny everything.
+        if element == "Resource" and value == "*" and self._statement.get("Effect") == "Allow":
             return True
         return original(self, element, value)
 
