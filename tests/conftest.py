@@ -98,7 +98,10 @@ def aws_sandbox_server():
 @pytest.fixture
 def aws_sandbox(aws_sandbox_server):
     """Give the test an empty sandbox AWS account (the two IAM users only)."""
+    from engines.providers.aws import clients
+
     aws_sandbox_server.reset()
+    clients.clear_cache()
     return aws_sandbox_server
 
 

@@ -30,9 +30,3 @@ def engine_list(request):
     return render(
         request, "engines/engine_list.html", {"engines": engines, "can_manage": can_manage, "show_deleted": show_deleted}
     )
-
-
-@organisation_view(Permission.VIEW_ENGINES)
-def engine_detail(request, pk):
-    engine = get_object_or_404(request.organisation.engines.select_related("cloud_account"), pk=pk)
-    return render(request, "engines/engine_detail.html", {"engine": engine, "resources": engine.resources.all()})

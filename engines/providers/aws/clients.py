@@ -5,6 +5,9 @@ In live mode the portal's own identity comes from the standard credential chain
 sandbox's `aichor-portal` IAM user, which may only assume roles.
 """
 
+import threading
+from datetime import datetime, timedelta, timezone
+
 import boto3
 from botocore.config import Config
 from django.conf import settings
@@ -44,11 +47,26 @@ def portal_session(region: str) -> boto3.Session:
     return boto3.Session(region_name=region)
 
 
+# Sessions in customer roles and their clients, per thread: assuming a role and building a
+# client each take a noticeable time, and credentials last an hour.
+_cache = threading.local()
+RENEW_BEFORE = timedelta(minutes=10)
+
+
+def clear_cache() -> None:
+    """Forget cached sessions and clients (after a sandbox reset, or in tests)."""
+    _cache.sessions = {}
+
+
 def client(session: boto3.Session, service: str, region: str):
-    """Return a client of a session for a service and region, at the right endpoint."""
-    return session.client(
-        service, region_name=region, endpoint_url=endpoint_url(service, region), config=CLIENT_CONFIG
-    )
+    """Return a client of a session for a service and region, at the right endpoint (cached per session)."""
+    clients = session.__dict__.setdefault("_aichor_clients", {})
+    key = (service, region)
+    if key not in clients:
+        clients[key] = session.client(
+            service, region_name=region, endpoint_url=endpoint_url(service, region), config=CLIENT_CONFIG
+        )
+    return clients[key]
 
 
 def assume_customer_role(role_arn: str, external_id: str, region: str, *, session_policy: str | None = None,
@@ -64,16 +82,24 @@ def assume_customer_role(role_arn: str, external_id: str, region: str, *, sessio
     if session_policy:
         arguments["Policy"] = session_policy
     credentials = sts.assume_role(**arguments)["Credentials"]
-    return boto3.Session(
+    session = boto3.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
         region_name=region,
     )
+    session._aichor_expires = credentials["Expiration"]
+    return session
 
 
 def customer_session(cloud_account, region: str | None = None) -> boto3.Session:
-    """Return a session in a cloud account's customer role."""
-    return assume_customer_role(
-        cloud_account.role_arn, cloud_account.external_id, region or cloud_account.default_region
-    )
+    """Return a session in a cloud account's customer role, reusing one whose credentials are fresh."""
+    region = region or cloud_account.default_region
+    sessions = getattr(_cache, "sessions", None)
+    if sessions is None:
+        sessions = _cache.sessions = {}
+    key = (cloud_account.role_arn, cloud_account.external_id, region)
+    session = sessions.get(key)
+    if session is None or session._aichor_expires - datetime.now(timezone.utc) < RENEW_BEFORE:
+        session = sessions[key] = assume_customer_role(cloud_account.role_arn, cloud_account.external_id, region)
+    return session

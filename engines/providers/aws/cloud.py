@@ -1,7 +1,5 @@
 """The AWS handle a step receives: clients in the customer role, for the operation's region."""
 
-from functools import cached_property
-
 from engines.providers.aws import clients
 
 
@@ -12,9 +10,8 @@ class AwsCloud:
         account = operation.engine.cloud_account if operation.engine_id else operation.cloud_account
         self.account = account
         self.region = operation.engine.region if operation.engine_id else account.default_region
-        self._clients = {}
 
-    @cached_property
+    @property
     def session(self):
         return clients.customer_session(self.account, self.region)
 
@@ -27,6 +24,4 @@ class AwsCloud:
         return self.account.role_arn.split(":")[1] if self.account.role_arn else "aws"
 
     def client(self, service: str):
-        if service not in self._clients:
-            self._clients[service] = clients.client(self.session, service, self.region)
-        return self._clients[service]
+        return clients.client(self.session, service, self.region)
