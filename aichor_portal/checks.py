@@ -3,7 +3,7 @@
 import os
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 SANDBOX_VARIABLES = ("AICHOR_SANDBOX_AWS_PORT", "AICHOR_SANDBOX_KUBE_PORT", "AICHOR_SANDBOX_STATE_FILE")
 
@@ -39,3 +39,31 @@ def check_live_mode_uses_no_sandbox(app_configs, **kwargs):
             id="aichor.E002",
         )
     ]
+
+
+@register()
+def check_auth0_settings(app_configs, **kwargs):
+    """Auth0 needs its domain, client id and client secret together; live mode needs some way to sign in."""
+    values = {
+        "AUTH0_DOMAIN": settings.SOCIAL_AUTH_AUTH0_DOMAIN,
+        "AUTH0_CLIENT_ID": settings.SOCIAL_AUTH_AUTH0_KEY,
+        "AUTH0_CLIENT_SECRET": settings.SOCIAL_AUTH_AUTH0_SECRET,
+    }
+    missing = [name for name, value in values.items() if not value]
+    if missing and len(missing) < len(values):
+        return [
+            Error(
+                f"Auth0 is partly configured: {', '.join(missing)} missing.",
+                hint="Set all three of AUTH0_DOMAIN, AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET, or none of them.",
+                id="aichor.E003",
+            )
+        ]
+    if missing and settings.IS_LIVE and not settings.AICHOR_LOCAL_LOGIN:
+        return [
+            Warning(
+                "Neither Auth0 nor local login is enabled: nobody can sign in.",
+                hint="Set AUTH0_DOMAIN, AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET, or AICHOR_LOCAL_LOGIN=true.",
+                id="aichor.W001",
+            )
+        ]
+    return []

@@ -6,7 +6,7 @@ from django.urls import resolve
 from django.urls.exceptions import Resolver404
 
 # URL names reachable without signing in.
-PUBLIC_URL_NAMES = {"login", "healthz"}
+PUBLIC_URL_NAMES = {"login", "healthz", "admin-login", "invitation"}
 PUBLIC_NAMESPACES = {"social"}
 
 

@@ -107,6 +107,66 @@ LOGOUT_REDIRECT_URL = "login"
 # Username and password login, for the sandbox and for break-glass access.
 AICHOR_LOCAL_LOGIN = env.bool("AICHOR_LOCAL_LOGIN", default=not IS_LIVE)
 
+# Auth0 single sign-on (social-auth-app-django), invitations and the emails that carry them.
+# social-auth reads the SOCIAL_AUTH_AUTH0_* names, and the portal's own code reads them too.
+INSTALLED_APPS += ["social_django"]
+MIDDLEWARE += ["aichor_portal.auth_errors.Auth0ErrorMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "social_core.backends.auth0.Auth0OAuth2",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH0_DOMAIN = env.str("AUTH0_DOMAIN", default="")
+AUTH0_CLIENT_ID = env.str("AUTH0_CLIENT_ID", default="")
+AUTH0_CLIENT_SECRET = env.str("AUTH0_CLIENT_SECRET", default="")
+SOCIAL_AUTH_AUTH0_DOMAIN = AUTH0_DOMAIN
+SOCIAL_AUTH_AUTH0_KEY = AUTH0_CLIENT_ID
+SOCIAL_AUTH_AUTH0_SECRET = AUTH0_CLIENT_SECRET
+SOCIAL_AUTH_URL_NAMESPACE = "social"
+# Paths, not URL names: social-auth only follows values that look like URLs.
+SOCIAL_AUTH_LOGIN_URL = "/login/"
+SOCIAL_AUTH_LOGIN_ERROR_URL = "/login/"
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
+# A failed sign-in goes back to the login page with a message, with DEBUG on or off.
+SOCIAL_AUTH_RAISE_EXCEPTIONS = False
+# The callback URL Auth0 redirects to uses https: behind a TLS-terminating proxy the request
+# itself looks like plain http unless SECURE_PROXY_SSL_HEADER is trusted (live mode sets it).
+SOCIAL_AUTH_REDIRECT_IS_HTTPS = env.bool("SOCIAL_AUTH_REDIRECT_IS_HTTPS", default=IS_LIVE)
+SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL = True
+SOCIAL_AUTH_FORCE_EMAIL_LOWERCASE = True
+SOCIAL_AUTH_PIPELINE = [
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_names",
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    "aichor_portal.auth_pipeline.require_verified_email",
+    "aichor_portal.auth_pipeline.reject_other_signed_in_user",
+    "social_core.pipeline.social_auth.social_user",
+    "aichor_portal.auth_pipeline.match_user_by_verified_email",
+    "aichor_portal.auth_pipeline.find_invitations",
+    "social_core.pipeline.user.get_username",
+    "aichor_portal.auth_pipeline.admit_user",
+    "social_core.pipeline.social_auth.associate_user",
+    # `load_extra_data` is left out on purpose: the portal never calls Auth0's APIs, so it
+    # stores no Auth0 access token.
+    "social_core.pipeline.user.user_details",
+]
+# The portal's public base URL, for links in emails. When empty, links use the request's host.
+# The sandbox default is the address that `make run` serves.
+AICHOR_PORTAL_URL = env.str("AICHOR_PORTAL_URL", default="" if IS_LIVE else "http://127.0.0.1:8000").rstrip("/")
+# Return URLs that Auth0's logout may send the browser back to. Auth0 requires the same URLs in
+# the application's "Allowed Logout URLs". With none, Auth0 uses the first URL of its own list.
+AUTH0_LOGOUT_RETURN_URLS = env.list(
+    "AUTH0_LOGOUT_RETURN_URLS", default=[f"{AICHOR_PORTAL_URL}/login/"] if AICHOR_PORTAL_URL else []
+)
+# Invitation emails go through Django's email backend: the console in the sandbox.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AIchor Portal <noreply@localhost>")
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -165,6 +225,8 @@ else:
 if IS_LIVE:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe the backend over plain http: a redirect would mark it unhealthy.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

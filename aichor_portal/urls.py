@@ -1,10 +1,9 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from aichor_portal import views
-from aichor_portal.auth import LocalLoginView
+from aichor_portal.auth import LocalLoginView, PortalLogoutView
+from organisations import member_views
 from organisations import views as organisation_views
 
 admin.site.site_header = "AIchor Portal support console"
@@ -12,7 +11,7 @@ admin.site.site_title = "AIchor Portal support"
 
 organisation_patterns = [
     path("", organisation_views.dashboard, name="dashboard"),
-    path("members/", organisation_views.members, name="members"),
+    path("members/", include("organisations.urls")),
     path("audit/", include("audit.urls")),
     path("", include("engines.urls")),
 ]
@@ -20,10 +19,12 @@ organisation_patterns = [
 urlpatterns = [
     path("", organisation_views.home, name="home"),
     path("login/", LocalLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", PortalLogoutView.as_view(), name="logout"),
+    path("auth/", include("social_django.urls", namespace="social")),
+    path("invitations/<str:token>/", member_views.invitation, name="invitation"),
     path("healthz", views.healthz, name="healthz"),
     # The admin signs in through the portal's login page, which honours AICHOR_LOCAL_LOGIN.
-    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/login/", views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("o/<slug:org>/", include(organisation_patterns)),
 ]

@@ -1,7 +1,8 @@
-"""Keep the support group in step with the models after every migration."""
+"""Signals: the support group kept in step with the models after every migration, and `invitation_accepted`."""
 
 from django.apps import apps as global_apps
 from django.contrib.auth.models import Group, Permission
+from django.dispatch import Signal
 
 from organisations.permissions import SUPPORT_GROUP
 
@@ -17,3 +18,8 @@ def ensure_support_group(sender, using="default", **kwargs):
         codename__startswith="view_", content_type__app_label__in=PORTAL_APPS
     )
     group.permissions.add(*view_permissions)
+
+
+# Sent by `organisations.services.accept` inside its transaction, with `invitation` and `user`:
+# the projects app adds the member of a project invitation here.
+invitation_accepted = Signal()

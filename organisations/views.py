@@ -1,11 +1,13 @@
-"""Organisation pages: the entry redirect, the dashboard and the members list."""
+"""Organisation pages: the entry redirect, the dashboard and the members page."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from engines.choices import EngineStatus
 from organisations.access import organisation_view
-from organisations.permissions import Permission, organisations_of
+from organisations.forms import InvitationForm
+from organisations.models import InvitationKind, InvitationStatus, Role
+from organisations.permissions import Permission, has_permission, organisations_of
 
 
 def home(request):
@@ -34,5 +36,25 @@ def dashboard(request):
 
 @organisation_view(Permission.VIEW_MEMBERS)
 def members(request):
-    memberships = request.organisation.memberships.select_related("user").order_by("user__username")
-    return render(request, "organisations/members.html", {"memberships": memberships})
+    return render_members_page(request)
+
+
+def render_members_page(request, invitation_form=None, status=200):
+    """Render the members page: the members, and for member managers the open invitations and forms."""
+    organisation = request.organisation
+    memberships = list(organisation.memberships.select_related("user").order_by("user__username"))
+    admin_ids = [membership.pk for membership in memberships if membership.is_organisation_admin]
+    can_manage = has_permission(request.actor, Permission.MANAGE_MEMBERS, organisation)
+    context = {
+        "memberships": memberships,
+        "can_manage": can_manage,
+        "last_admin_id": admin_ids[0] if len(admin_ids) == 1 else None,
+        "role_choices": list(Role),
+    }
+    if can_manage:
+        context["invitations"] = (
+            organisation.invitations.open().filter(kind=InvitationKind.ORGANISATION).select_related("created_by")
+        )
+        context["invitation_form"] = invitation_form or InvitationForm()
+        context["expired_status"] = InvitationStatus.EXPIRED
+    return render(request, "organisations/members.html", context, status=status)

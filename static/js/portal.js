@@ -14,3 +14,11 @@ document.addEventListener("click", function (event) {
     setTimeout(function () { button.textContent = label; }, 1500);
   });
 });
+
+// Confirmation before a destructive post: <form data-confirm="Remove this member?">.
+document.addEventListener("submit", function (event) {
+  const message = event.target.dataset && event.target.dataset.confirm;
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});
