@@ -32,8 +32,11 @@ class EngineCreateForm(forms.Form):
     name = forms.CharField(
         max_length=100, help_text="Also the EKS cluster's name: letters, digits, - and _, starting with a letter or digit."
     )
-    cloud_account = forms.ChoiceField(
-        help_text="Only accounts whose latest EKS create pre-flight has no failed check are listed."
+    # A CharField with a select widget, so that an account without a passing pre-flight gets
+    # a message saying so rather than "Select a valid choice".
+    cloud_account = forms.CharField(
+        widget=forms.Select,
+        help_text="Only accounts whose latest EKS create pre-flight has no failed check are listed.",
     )
     region = forms.CharField(max_length=32, help_text="For example eu-west-1.")
     kubernetes_version = forms.ChoiceField(choices=[(v, v) for v in KUBERNETES_VERSIONS])
@@ -50,7 +53,9 @@ class EngineCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.accounts = {account.name: account for account in accounts_ready_for(organisation, EngineKind.EKS, EngineMode.CREATE)}
-        self.fields["cloud_account"].choices = [("", "Choose an account")] + [(name, name) for name in self.accounts]
+        self.fields["cloud_account"].widget.choices = [("", "Choose an account")] + [
+            (name, name) for name in self.accounts
+        ]
         if len(self.accounts) == 1:
             only = next(iter(self.accounts.values()))
             self.fields["cloud_account"].initial = only.name
