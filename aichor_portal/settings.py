@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "organisations",
     "audit",
     "engines",
+    "projects",
     "sandbox",
 ]
 

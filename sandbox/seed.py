@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import services as audit
-from engines.choices import EngineStatus, OperationStatus, Provider
+from engines.choices import EngineStatus, OperationStatus, Provider, ResourceState
 from engines.models import CloudAccount, Engine, Operation
 from organisations.models import Membership, Organisation
 from organisations.permissions import Actor
@@ -48,6 +48,8 @@ def agree_with_fresh_cloud() -> list[str]:
     from sandbox.customer import ensure_customer_role
 
     messages = []
+    # NOTE: the sandbox has one customer role, which trusts one ExternalId. After this loop it
+    # trusts the newest AWS cloud account's, and older accounts fail their pre-flight.
     for account in CloudAccount.objects.filter(provider=Provider.AWS).order_by("created_at"):
         ensure_customer_role(account.external_id)
 
@@ -60,7 +62,8 @@ def agree_with_fresh_cloud() -> list[str]:
                 finished_at=timezone.now(),
                 failure_reason="Sandbox restarted: the local AWS state was reset.",
             )
-            engine.resources.update(state="deleted")
+            engine.resources.update(state=ResourceState.DELETED)
+            previous_status = engine.status
             engine.status = EngineStatus.DELETED
             engine.status_reason = (
                 "The sandbox restarted with an empty AWS state, so this engine's resources no longer exist. "
@@ -68,7 +71,7 @@ def agree_with_fresh_cloud() -> list[str]:
             )
             engine.deleted_at = timezone.now()
             engine.save(update_fields=["status", "status_reason", "deleted_at", "updated_at"])
-            audit.record(actor, "engine.sandbox_reset", engine, details={"previous_status": "live"})
+            audit.record(actor, "engine.sandbox_reset", engine, details={"previous_status": previous_status})
         messages.append(
             f"Sandbox reset: engine '{engine.name}' ({engine.organisation.slug}) is marked deleted, "
             "because its resources were in the previous sandbox session."

@@ -28,3 +28,27 @@ def make_member(organisation: Organisation, *roles: Role, username: str | None =
         user=user, organisation=organisation, **Membership.role_fields(roles or [Role.ORGANISATION_ADMIN])
     )
     return user
+
+
+def make_cloud_account(organisation: Organisation, name: str | None = None, **fields):
+    from engines.models import CloudAccount
+
+    fields.setdefault("role_arn", "arn:aws:iam::123456789012:role/AIchorPortalRole")
+    fields.setdefault("aws_account_id", "123456789012")
+    fields.setdefault("default_region", "eu-west-1")
+    return CloudAccount.objects.create(organisation=organisation, name=name or f"account-{next(_sequence)}", **fields)
+
+
+def make_engine(cloud_account, name: str | None = None, **fields):
+    from engines.choices import EngineKind, EngineMode
+    from engines.models import Engine
+
+    fields.setdefault("kind", EngineKind.EKS)
+    fields.setdefault("mode", EngineMode.CREATE)
+    fields.setdefault("region", cloud_account.default_region or "eu-west-1")
+    return Engine.objects.create(
+        organisation=cloud_account.organisation,
+        cloud_account=cloud_account,
+        name=name or f"engine-{next(_sequence)}",
+        **fields,
+    )
