@@ -17,6 +17,9 @@ class Operation(models.Model):
     engine = models.ForeignKey(
         "engines.Engine", on_delete=models.CASCADE, null=True, blank=True, related_name="operations"
     )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, null=True, blank=True, related_name="operations"
+    )
     status = models.CharField(max_length=20, choices=OperationStatus.choices, default=OperationStatus.PENDING)
     parameters = models.JSONField(default=dict, blank=True)
 
@@ -45,12 +48,16 @@ class Operation(models.Model):
                 condition=models.Q(status__in=OperationStatus.active()),
                 name="operation_one_active_per_engine",
             ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(status__in=OperationStatus.active()),
+                name="operation_one_active_per_project",
+            ),
         ]
         indexes = [models.Index(fields=["status", "heartbeat_at"])]
 
     def __str__(self):
-        target = self.engine or self.cloud_account
-        return f"{self.get_kind_display()} of {target} ({self.get_status_display()})"
+        return f"{self.get_kind_display()} of {self.target} ({self.get_status_display()})"
 
     @property
     def is_active(self) -> bool:
@@ -58,7 +65,8 @@ class Operation(models.Model):
 
     @property
     def target(self):
-        return self.engine or self.cloud_account
+        """Return what the operation acts on: its project, engine or cloud account."""
+        return self.project or self.engine or self.cloud_account
 
     def progress(self) -> tuple[int, int]:
         """Return (steps done, steps in all)."""

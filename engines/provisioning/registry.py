@@ -31,7 +31,12 @@ def _load_providers() -> None:
 
 def build_plan(operation) -> Plan:
     _load_providers()
-    kind = operation.engine.kind if operation.engine_id else "cloud_account"
+    if operation.project_id:
+        kind = "project"
+    elif operation.engine_id:
+        kind = operation.engine.kind
+    else:
+        kind = "cloud_account"
     try:
         builder = _PLAN_BUILDERS[(kind, operation.kind)]
     except KeyError:
@@ -41,8 +46,16 @@ def build_plan(operation) -> Plan:
 
 def provider_of(operation) -> str:
     """Return the provider of an operation's cloud account."""
-    account = operation.engine.cloud_account if operation.engine_id else operation.cloud_account
-    return account.provider
+    return account_of(operation).provider
+
+
+def account_of(operation):
+    """Return the cloud account an operation works in (a project's is its default engine's)."""
+    if operation.project_id:
+        return operation.project.default_engine.cloud_account
+    if operation.engine_id:
+        return operation.engine.cloud_account
+    return operation.cloud_account
 
 
 def classifier(provider: str) -> Callable:

@@ -7,9 +7,15 @@ class AwsCloud:
     """Clients for one operation, made once per task and signed with the customer role's session."""
 
     def __init__(self, operation):
-        account = operation.engine.cloud_account if operation.engine_id else operation.cloud_account
-        self.account = account
-        self.region = operation.engine.region if operation.engine_id else account.default_region
+        from engines.provisioning.registry import account_of
+
+        self.account = account_of(operation)
+        if operation.project_id:
+            self.region = operation.project.default_engine.region
+        elif operation.engine_id:
+            self.region = operation.engine.region
+        else:
+            self.region = self.account.default_region
 
     @property
     def session(self):
