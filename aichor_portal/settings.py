@@ -85,6 +85,8 @@ TEMPLATES = [
 ]
 
 VAR_DIR = BASE_DIR / "var"
+# Local state (SQLite files, the sandbox state file) lives here; git ignores it.
+VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
 }
