@@ -1,4 +1,9 @@
-"""The sandbox plays the customer's administrator: it creates the customer role the portal assumes."""
+"""The sandbox plays the customer's administrator: it deploys the customer role the portal assumes.
+
+The role comes from the CloudFormation template that the portal exports, deployed
+in moto by the sandbox administrator, so the role has exactly the published
+policy and a trust policy that requires one ExternalId.
+"""
 
 import json
 import logging
@@ -8,13 +13,22 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from django.conf import settings
 
+from engines.providers.aws.policy_export import cloudformation_template
 from sandbox.aws import CUSTOMER_ROLE_ARN, CUSTOMER_ROLE_NAME
 from sandbox.state import read_state
 
 logger = logging.getLogger(__name__)
 
-# Until the permissions catalogue publishes the exact policy, the sandbox role may do anything.
-BROAD_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+STACK_NAME = "aichor-portal-role"
+STACK_REGION = "us-east-1"
+# The sandbox role serves every engine kind and mode, and create mode's catalogue includes import's.
+ROLE_KIND = "eks"
+ROLE_MODE = "create"
+DEPLOYED_STATUSES = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+
+
+class CustomerRoleError(RuntimeError):
+    """The sandbox could not deploy the customer role's stack."""
 
 
 def admin_client(service: str, region: str = "us-east-1"):
@@ -30,35 +44,74 @@ def admin_client(service: str, region: str = "us-east-1"):
     )
 
 
-def trust_policy(external_id: str) -> dict:
-    """Return the customer role's trust policy: the portal's principal, with this ExternalId only."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": settings.AICHOR_AWS_PRINCIPAL_ARN},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
-            }
-        ],
+def ensure_customer_role(external_id: str) -> str:
+    """Create or update the sandbox customer role from the exported template; return its ARN.
+
+    After this call the role trusts the portal's principal with `external_id` only.
+    """
+    template = cloudformation_template(
+        ROLE_KIND, ROLE_MODE, settings.AICHOR_AWS_PRINCIPAL_ARN, external_id=external_id, role_name=CUSTOMER_ROLE_NAME
+    )
+    cloudformation = admin_client("cloudformation", STACK_REGION)
+    arguments = {
+        "StackName": STACK_NAME,
+        "TemplateBody": template,
+        "Parameters": [{"ParameterKey": "ExternalId", "ParameterValue": external_id}],
+        "Capabilities": ["CAPABILITY_NAMED_IAM"],
     }
-
-
-def ensure_customer_role(external_id: str, policy_documents: list[dict] | None = None) -> str:
-    """Create or update the sandbox customer role so that it trusts this ExternalId; return its ARN."""
-    iam = admin_client("iam")
-    trust = json.dumps(trust_policy(external_id))
     try:
-        iam.create_role(RoleName=CUSTOMER_ROLE_NAME, AssumeRolePolicyDocument=trust)
+        cloudformation.create_stack(**arguments)
     except ClientError as error:
-        if error.response["Error"]["Code"] != "EntityAlreadyExists":
+        if error.response["Error"]["Code"] != "AlreadyExistsException":
             raise
-        iam.update_assume_role_policy(RoleName=CUSTOMER_ROLE_NAME, PolicyDocument=trust)
+        _update_stack(cloudformation, arguments)
+        # NOTE: moto 5.2.5 leaves a role's trust policy as it was on a stack update, so the
+        # template's trust policy is applied here, as CloudFormation would apply it.
+        _apply_trust_policy(template, external_id)
 
-    for index, document in enumerate(policy_documents or [BROAD_POLICY], start=1):
-        iam.put_role_policy(
-            RoleName=CUSTOMER_ROLE_NAME, PolicyName=f"aichor-portal-{index}", PolicyDocument=json.dumps(document)
+    stack = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
+    if stack["StackStatus"] not in DEPLOYED_STATUSES:
+        raise CustomerRoleError(
+            f"Stack {STACK_NAME} ended in {stack['StackStatus']}: {stack.get('StackStatusReason', 'no reason given')}."
         )
-    logger.info("Sandbox customer role %s now trusts a new ExternalId", CUSTOMER_ROLE_NAME)
-    return CUSTOMER_ROLE_ARN
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+    logger.info("Sandbox customer role %s deployed by stack %s for a new ExternalId", CUSTOMER_ROLE_NAME, STACK_NAME)
+    return outputs.get("RoleArn", CUSTOMER_ROLE_ARN)
+
+
+def provide_role_for(account) -> str | None:
+    """Deploy the sandbox customer role for a cloud account that names it; return the ARN, or None.
+
+    The sandbox has one customer role, so only an account with its ARN gets a role, and the
+    role then trusts that account's ExternalId instead of the previous one.
+    """
+    if account.role_arn != CUSTOMER_ROLE_ARN:
+        logger.info("cloud_account=%s names a role the sandbox does not provide; no role deployed", account.pk)
+        return None
+    return ensure_customer_role(account.external_id)
+
+
+def _update_stack(cloudformation, arguments: dict) -> None:
+    try:
+        cloudformation.update_stack(**arguments)
+    except ClientError as error:
+        # CloudFormation rejects an update that changes nothing; the stack is then as wanted.
+        if "No updates are to be performed" not in error.response["Error"].get("Message", ""):
+            raise
+
+
+def _apply_trust_policy(template: str, external_id: str) -> None:
+    role = json.loads(template)["Resources"]["PortalRole"]["Properties"]
+    document = _resolve_references(role["AssumeRolePolicyDocument"], {"ExternalId": external_id})
+    admin_client("iam").update_assume_role_policy(RoleName=CUSTOMER_ROLE_NAME, PolicyDocument=json.dumps(document))
+
+
+def _resolve_references(value, parameters: dict):
+    """Return a template fragment with each {"Ref": PARAMETER} replaced by the parameter's value."""
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in parameters:
+            return parameters[value["Ref"]]
+        return {key: _resolve_references(item, parameters) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolve_references(item, parameters) for item in value]
+    return value
