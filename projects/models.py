@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 
 from engines.choices import ResourceOwner, ResourceState
+from projects import naming
+from projects.repositories import RepositoryProvider, web_url_of
 
 
 class ProjectStatus(models.TextChoices):
@@ -14,6 +16,11 @@ class ProjectStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     DELETING = "deleting", "Deleting"
     DELETED = "deleted", "Deleted"
+
+    @classmethod
+    def live(cls):
+        """Return the statuses of a project that has not been deleted."""
+        return (cls.PENDING, cls.PROVISIONING, cls.READY, cls.FAILED)
 
 
 class ProjectRole(models.TextChoices):
@@ -29,7 +36,7 @@ class Project(models.Model):
     namespace = models.CharField(max_length=63, unique=True)
     description = models.TextField(blank=True)
     repository_url = models.CharField(max_length=500)
-    repository_provider = models.CharField(max_length=20, blank=True)
+    repository_provider = models.CharField(max_length=20, choices=RepositoryProvider.choices, blank=True)
     labels = models.JSONField(default=dict, blank=True)
     default_engine = models.ForeignKey(
         "engines.Engine", on_delete=models.PROTECT, related_name="default_for_projects"
@@ -65,6 +72,23 @@ class Project(models.Model):
         """Return the value of the `aichor:project` tag carried by this project's resources."""
         return f"prj-{self.pk}"
 
+    @property
+    def is_deleted(self) -> bool:
+        return self.status == ProjectStatus.DELETED
+
+    def bucket_names(self) -> dict[str, str]:
+        """Return the names of the project's buckets by purpose ("inputs", "outputs")."""
+        return {purpose: naming.bucket_name(self.namespace, purpose) for purpose in naming.BUCKET_PURPOSES}
+
+    @property
+    def repository_name(self) -> str:
+        """Return the name of the project's container registry (its ECR repository)."""
+        return naming.repository_name(self.namespace)
+
+    @property
+    def repository_web_url(self) -> str:
+        return web_url_of(self.repository_url, self.repository_provider)
+
 
 class ProjectMember(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="members")
@@ -82,11 +106,19 @@ class ProjectMember(models.Model):
         return f"{self.user} in {self.project} ({self.get_role_display()})"
 
 
+class AssignmentState(models.TextChoices):
+    ASSIGNED = "assigned", "Assigned"
+    # Unassigned: the namespace and workload role are being removed. The row goes when they are gone,
+    # so that the engine cannot be deleted under them.
+    REMOVING = "removing", "Being removed"
+
+
 class ProjectEngine(models.Model):
     """An engine a project runs on: the project gets a namespace and a workload role there."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="engine_assignments")
     engine = models.ForeignKey("engines.Engine", on_delete=models.PROTECT, related_name="project_assignments")
+    state = models.CharField(max_length=10, choices=AssignmentState.choices, default=AssignmentState.ASSIGNED)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

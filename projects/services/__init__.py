@@ -1,0 +1,1 @@
+"""Services of the projects app: every change to a project goes through these functions."""
