@@ -15,6 +15,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --database vault --noinput
 	$(BIN)/python -m sandbox.run
 
 # Browser tests need Debian's chromium: install it when missing and running as root.

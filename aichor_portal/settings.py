@@ -97,6 +97,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Secrets vault: the dedicated database of secrets_vault and its router. ---
+# Only secrets_vault reads or writes the `vault` alias, so that it can have its own credentials,
+# backups and access controls. By default it is a SQLite file next to the main SQLite file
+# (var/vault.sqlite3), or in VAR_DIR when the main database is not a SQLite file.
+INSTALLED_APPS += ["secrets_vault"]
+_main_database = DATABASES["default"]
+if _main_database["ENGINE"] == "django.db.backends.sqlite3" and str(_main_database["NAME"]) not in ("", ":memory:"):
+    _vault_directory = (BASE_DIR / str(_main_database["NAME"])).parent
+else:
+    _vault_directory = VAR_DIR
+DATABASES["vault"] = env.db("VAULT_DATABASE_URL", default=f"sqlite:///{_vault_directory / 'vault.sqlite3'}")
+if DATABASES["vault"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The same locking behaviour as the main SQLite file.
+    DATABASES["vault"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DATABASE_ROUTERS = ["secrets_vault.routers.VaultRouter"]
+# --- End of the secrets vault database block. ---
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -251,3 +270,34 @@ LOGGING = {
         "werkzeug": {"level": "WARNING"},
     },
 }
+
+# --- Secrets vault: leak guards on logs and error reports. ---
+# Every handler passes records through the redaction filter. Django's own default handlers are
+# declared again here with the filter: otherwise the `django` and `django.server` loggers keep
+# handlers from Django's built-in configuration that bypass it.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "aichor_portal.error_reports.SecretSafeExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "aichor_portal.error_reports.SecretSafeExceptionReporter"
+LOGGING.setdefault("filters", {}).update(
+    {
+        "redact_secrets": {"()": "aichor_portal.logging_filters.RedactSecretsFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    }
+)
+LOGGING["formatters"].setdefault(
+    "django.server", {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+)
+LOGGING["handlers"].setdefault(
+    "mail_admins",
+    {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR", "filters": ["require_debug_false"]},
+)
+LOGGING["handlers"].setdefault("django.server", {"class": "logging.StreamHandler", "formatter": "django.server"})
+LOGGING["loggers"].setdefault("django", {"handlers": ["mail_admins"], "level": "INFO"})
+LOGGING["loggers"].setdefault("django.server", {"handlers": ["django.server"], "level": "INFO", "propagate": False})
+# Cloud SDKs log request headers and bodies at DEBUG (and Azure's at INFO): keep them at WARNING
+# even when the root logger is at DEBUG.
+for _sdk_logger in ("botocore", "boto3", "s3transfer", "urllib3", "kubernetes", "azure", "google", "google_auth_httplib2", "msal"):
+    LOGGING["loggers"].setdefault(_sdk_logger, {"level": "WARNING"})
+for _handler in LOGGING["handlers"].values():
+    if "redact_secrets" not in _handler.get("filters", []):
+        _handler["filters"] = [*_handler.get("filters", []), "redact_secrets"]
+# --- End of the leak guards block. ---

@@ -2,6 +2,7 @@
 
 from django.apps import apps as global_apps
 from django.contrib.auth.models import Group, Permission
+from django.db import router
 from django.dispatch import Signal
 
 from organisations.permissions import SUPPORT_GROUP
@@ -12,6 +13,9 @@ PORTAL_APPS = {"organisations", "audit", "engines", "projects", "secrets_vault",
 def ensure_support_group(sender, using="default", **kwargs):
     """Create the `support` group with the view permission on every portal model."""
     if not global_apps.is_installed("django.contrib.auth"):
+        return
+    # `migrate --database vault` emits the signal too; the auth tables exist only in `default`.
+    if not router.allow_migrate_model(using, Group):
         return
     group, _ = Group.objects.using(using).get_or_create(name=SUPPORT_GROUP)
     view_permissions = Permission.objects.using(using).filter(

@@ -19,3 +19,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One file per test run (inherited by the run's subprocesses), so that parallel runs never share one.
     test_database = os.environ.setdefault("AICHOR_TEST_DATABASE", str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3"))  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": test_database}  # noqa: F405
+
+# The secrets vault's test database: a per-run file too, inherited by the run's subprocesses.
+if DATABASES["vault"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    test_vault_database = os.environ.setdefault(
+        "AICHOR_TEST_VAULT_DATABASE", str(VAR_DIR / f"test-vault-{os.getpid()}.sqlite3")  # noqa: F405
+    )
+    DATABASES["vault"]["TEST"] = {"NAME": test_vault_database}  # noqa: F405

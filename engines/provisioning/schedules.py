@@ -16,8 +16,12 @@ REAPER_SCHEDULE = "aichor-reap-stalled-operations"
 
 def ensure_schedules(sender=None, using="default", **kwargs) -> None:
     """Create the due-step and reaper schedules when they are missing."""
+    from django.db import router
     from django_q.models import Schedule
 
+    # `migrate --database vault` emits the signal too; django-q2's tables exist only in `default`.
+    if not router.allow_migrate_model(using, Schedule):
+        return
     now = timezone.now()
     for name, offset in POLL_SCHEDULES.items():
         Schedule.objects.using(using).get_or_create(

@@ -154,7 +154,8 @@ def test_staff_outside_support_has_no_admin():
     assert not can_use_admin(make_user(is_staff=True))
 
 
-@pytest.mark.django_db
+# The secrets vault's models are in the `vault` database.
+@pytest.mark.django_db(databases=["default", "vault"])
 def test_support_views_every_changelist(client, support_user):
     client.force_login(support_user)
 
