@@ -2,7 +2,11 @@
 
 Views, management commands and the Django admin all ask `has_permission` or
 `require`. A permission is granted to organisation roles; support staff (the
-`support` group) may only read, through the Django admin.
+`support` group) may read through the Django admin, and retry or cancel operations there.
+
+Inside a project, `has_project_permission` decides: project permissions are granted to
+project roles (project admin, member) and to organisation roles, so that an
+organisation admin keeps every power over the organisation's projects.
 """
 
 from dataclasses import dataclass, field
@@ -102,11 +106,116 @@ def require(actor_or_user, permission: Permission, organisation: Organisation) -
         raise PermissionDenied(f"You need the '{permission.value}' permission in {organisation}.")
 
 
+class ProjectPermission(str, Enum):
+    VIEW = "project.view"
+    MANAGE_MEMBERS = "project.members.manage"
+    MANAGE_ENGINES = "project.engines.manage"
+    MANAGE_SETTINGS = "project.settings.manage"
+    MANAGE_VARIABLES = "project.variables.manage"
+    REQUEST_STORAGE_CREDENTIALS = "project.storage_credentials.request"
+    DELETE = "project.delete"
+    RUN_OPERATIONS = "project.operations.run"
+
+
+ALL_PROJECT_PERMISSIONS = frozenset(ProjectPermission)
+# Project members run experiments: they manage variables and read the project's buckets.
+PROJECT_MEMBER_PERMISSIONS = frozenset({
+    ProjectPermission.VIEW,
+    ProjectPermission.MANAGE_VARIABLES,
+    ProjectPermission.REQUEST_STORAGE_CREDENTIALS,
+})
+
+# Keyed by the values of projects.models.ProjectRole, which this module cannot import at load time.
+PROJECT_ROLE_GRANTS: dict[str, frozenset[ProjectPermission]] = {
+    "admin": ALL_PROJECT_PERMISSIONS,
+    "member": PROJECT_MEMBER_PERMISSIONS,
+}
+ORGANISATION_ROLE_PROJECT_GRANTS: dict[Role, frozenset[ProjectPermission]] = {
+    Role.ORGANISATION_ADMIN: ALL_PROJECT_PERMISSIONS,
+    Role.INFRASTRUCTURE_ADMIN: frozenset({ProjectPermission.VIEW}),
+    Role.FINOPS_ADMIN: frozenset({ProjectPermission.VIEW}),
+}
+
+
+def project_role_of(user, project) -> str | None:
+    """Return the project role a user holds in a project ("admin" or "member"), or None."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    from projects.models import ProjectMember
+
+    return ProjectMember.objects.filter(project=project, user=user).values_list("role", flat=True).first()
+
+
+def project_permissions_of(actor_or_user, project) -> frozenset[ProjectPermission]:
+    """Return every project permission an actor (or a user) holds in a project."""
+    if isinstance(actor_or_user, Actor):
+        if actor_or_user.is_operator:
+            return ALL_PROJECT_PERMISSIONS
+        user = actor_or_user.user
+    else:
+        user = actor_or_user
+    granted = set(PROJECT_ROLE_GRANTS.get(project_role_of(user, project), ()))
+    for role in roles_of(user, project.organisation):
+        granted |= ORGANISATION_ROLE_PROJECT_GRANTS[role]
+    return frozenset(granted)
+
+
+def has_project_permission(actor_or_user, permission: ProjectPermission, project) -> bool:
+    """Decide whether an actor (or a user) holds a permission in a project."""
+    return permission in project_permissions_of(actor_or_user, project)
+
+
+def require_project(actor_or_user, permission: ProjectPermission, project) -> None:
+    """Raise PermissionDenied unless the project permission is held."""
+    if not has_project_permission(actor_or_user, permission, project):
+        raise PermissionDenied(f"You need the '{permission.value}' permission in project {project}.")
+
+
+def can_manage_variables(actor_or_user, project) -> bool:
+    """Decide whether an actor (or a user) may read and change a project's environment variables.
+
+    Project admins and members may, and so may organisation admins, who hold every project
+    permission. Infrastructure and FinOps admins open the project but not its variables. Support
+    staff see only whether a value is set, in the Django admin.
+    """
+    return has_project_permission(actor_or_user, ProjectPermission.MANAGE_VARIABLES, project)
+
+
+def can_see_projects(user, organisation: Organisation) -> bool:
+    """Decide whether a user may open the organisation's project list: its members and project members may."""
+    if roles_of(user, organisation):
+        return True
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    from projects.models import ProjectMember
+
+    return ProjectMember.objects.filter(user=user, project__organisation=organisation).exists()
+
+
+def visible_projects(user, organisation: Organisation):
+    """Return the projects a user may see: all of them for organisation members, else their own."""
+    from projects.models import Project
+
+    projects = Project.objects.filter(organisation=organisation)
+    if roles_of(user, organisation):
+        return projects
+    if user is None or not user.is_authenticated or not user.is_active:
+        return projects.none()
+    return projects.filter(members__user=user)
+
+
 def organisations_of(user):
     """Return the organisations a user is a member of."""
     if not user.is_authenticated:
         return Organisation.objects.none()
     return Organisation.objects.filter(memberships__user=user).distinct()
+
+
+def project_organisations_of(user):
+    """Return the organisations in which a user is a member of at least one project."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(projects__members__user=user).distinct()
 
 
 def is_support_staff(user) -> bool:
@@ -120,3 +229,13 @@ def can_use_admin(user, *, write: bool = False) -> bool:
     if user.is_superuser:
         return True
     return not write and is_support_staff(user)
+
+
+def can_run_safe_admin_actions(user) -> bool:
+    """Decide who may retry or cancel an operation from the Django admin: superusers and support staff.
+
+    These actions go through the same services as the engine page, which audit them.
+    """
+    if not (user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or is_support_staff(user)

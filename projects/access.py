@@ -14,6 +14,7 @@ from organisations.models import Organisation
 from organisations.permissions import (
     Actor,
     ProjectPermission,
+    can_manage_variables,
     can_see_projects,
     project_role_of,
     require_project,
@@ -47,7 +48,8 @@ def projects_view(view):
 def project_view(permission: ProjectPermission):
     """Load the `org` and `pk` URL arguments, return 404 to those who cannot see the project, and require `permission`.
 
-    The view receives the request with `organisation`, `project`, `actor` and `project_guest` set.
+    The view receives the request with `organisation`, `project`, `actor`, `project_guest` and
+    `can_manage_variables` (which shows the Variables tab) set.
     """
 
     def decorator(view):
@@ -62,6 +64,7 @@ def project_view(permission: ProjectPermission):
                 raise Http404("No such project.")
             require_project(request.actor, permission, project)
             request.project = project
+            request.can_manage_variables = can_manage_variables(request.actor, project)
             return view(request, *args, **kwargs)
 
         wrapped.required_permission = permission

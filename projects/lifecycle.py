@@ -5,6 +5,7 @@ Each hook runs inside the transaction that records the operation's start or end.
 
 import logging
 
+from django.db import transaction
 from django.utils import timezone
 
 from engines.choices import ResourceState
@@ -38,10 +39,24 @@ def provisioning_succeeded(operation) -> None:
     project = operation.project
     project.engine_assignments.filter(state=AssignmentState.REMOVING).delete()
     _set_status(project, ProjectStatus.READY)
+    sync_pending_variables(operation)
 
 
 def provisioning_failed(operation) -> None:
+    # A Failed project starts no variables sync: its pending change waits for the operation that repairs it.
     _set_status(operation.project, ProjectStatus.FAILED, _failure_reason(operation))
+
+
+def sync_pending_variables(operation) -> None:
+    """Start the variables sync that waited for this operation, once the operation's end is committed.
+
+    It starts only when the project is Ready and its variables changed since the operation
+    last read them (see projects.services.variable_sync).
+    """
+    from projects.services.variable_sync import start_pending_sync
+
+    project_id = operation.project_id
+    transaction.on_commit(lambda: start_pending_sync(project_id))
 
 
 def deletion_started(operation) -> None:

@@ -43,6 +43,9 @@ class Project(models.Model):
     )
     status = models.CharField(max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.PENDING)
     status_reason = models.TextField(blank=True)
+    # Set on every change of the runtime variables, cleared when an operation starts writing them to the
+    # engines: a change made while another operation runs is synchronised when that operation ends.
+    variables_sync_pending = models.BooleanField(default=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

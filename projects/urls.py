@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.views import create, credentials, detail, engines, lists, members
+from projects.views import create, credentials, detail, engines, lists, members, variables
 
 app_name = "projects"
 urlpatterns = [
@@ -21,4 +21,10 @@ urlpatterns = [
     path("<int:pk>/engines/", engines.project_engines, name="project-engines"),
     path("<int:pk>/engines/<int:engine_pk>/unassign/", engines.engine_unassign, name="engine-unassign"),
     path("<int:pk>/storage-credentials/", credentials.storage_credentials, name="project-storage-credentials"),
+    path("<int:pk>/variables/", variables.variable_list, name="project-variables"),
+    path("<int:pk>/variables/new/", variables.variable_create, name="variable-create"),
+    path("<int:pk>/variables/<int:variable_pk>/edit/", variables.variable_edit, name="variable-edit"),
+    path("<int:pk>/variables/<int:variable_pk>/delete/", variables.variable_delete, name="variable-delete"),
+    path("<int:pk>/variables/import/", variables.variable_import, name="variable-import"),
+    path("<int:pk>/variables/import/apply/", variables.variable_import_apply, name="variable-import-apply"),
 ]

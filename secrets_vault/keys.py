@@ -5,19 +5,24 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
-def configured_fernets() -> list[Fernet]:
-    """Return one Fernet per configured key, the encrypting (first) key first.
-
-    The encrypted fields read the same setting once, at import (django-encrypted-model-fields
-    0.6.5), so this list matches theirs for the life of the process.
-    """
+def configured_keys() -> list[str]:
+    """Return the keys of FIELD_ENCRYPTION_KEY, the encrypting (first) key first."""
     keys = settings.FIELD_ENCRYPTION_KEY
     if isinstance(keys, str):
         keys = [keys]
     keys = [key for key in keys if key]
     if not keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is empty: set at least one Fernet key.")
-    return [Fernet(key) for key in keys]
+    return keys
+
+
+def configured_fernets() -> list[Fernet]:
+    """Return one Fernet per configured key, the encrypting (first) key first.
+
+    The encrypted fields read the same setting once, at import (django-encrypted-model-fields
+    0.6.5), so this list matches theirs for the life of the process.
+    """
+    return [Fernet(key) for key in configured_keys()]
 
 
 class KeyRing:

@@ -4,6 +4,10 @@ To cover a new page, add a `Row` to MATRIX: its URL name, a function that builds
 the URL arguments (creating what the page shows in the given organisation), and the
 status each role gets. `test_matrix_covers_every_page` fails while a URL pattern
 under `/o/<org>/` has no row.
+
+Project roles are people invited to projects only: they hold no organisation role,
+and at sign-in they become project admin (or member) of every project that the row's
+URL arguments created in the organisation.
 """
 
 from collections.abc import Callable
@@ -15,7 +19,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from organisations import services
 from organisations.models import Membership, Organisation, Role
 from organisations.permissions import Actor
-from tests.factories import make_cloud_account, make_engine, make_member, make_organisation
+from projects.models import Project, ProjectMember, ProjectRole
+from tests.factories import make_cloud_account, make_engine, make_member, make_organisation, make_project, make_user
 
 ANONYMOUS = "anonymous"
 NON_MEMBER = "non-member"
@@ -23,6 +28,8 @@ ORGANISATION_ADMIN = "organisation admin"
 INFRASTRUCTURE_ADMIN = "infrastructure admin"
 FINOPS_ADMIN = "finops admin"
 INFRASTRUCTURE_AND_FINOPS = "infrastructure and finops admin"
+PROJECT_ADMIN = "project admin"
+PROJECT_MEMBER = "project member"
 
 # The organisation roles each test user holds; None is a signed-out visitor.
 ROLES: dict[str, tuple[Role, ...] | None] = {
@@ -32,7 +39,11 @@ ROLES: dict[str, tuple[Role, ...] | None] = {
     INFRASTRUCTURE_ADMIN: (Role.INFRASTRUCTURE_ADMIN,),
     FINOPS_ADMIN: (Role.FINOPS_ADMIN,),
     INFRASTRUCTURE_AND_FINOPS: (Role.INFRASTRUCTURE_ADMIN, Role.FINOPS_ADMIN),
+    PROJECT_ADMIN: (),
+    PROJECT_MEMBER: (),
 }
+# The project role each project-only test user holds in the organisation's projects.
+PROJECT_ROLES = {PROJECT_ADMIN: ProjectRole.ADMIN, PROJECT_MEMBER: ProjectRole.MEMBER}
 MEMBER_ROLES = [name for name, roles in ROLES.items() if roles]
 
 # Expected for a signed-out visitor: a redirect to the login page.
@@ -44,10 +55,12 @@ def statuses(members: int = 200, exceptions: dict[str, int] | None = None) -> di
 
     Anonymous visitors go to the login page, non-members get 404, and every member role
     gets `members`, except the roles named in `exceptions`, for example
-    `statuses(200, {FINOPS_ADMIN: 403})`.
+    `statuses(200, {FINOPS_ADMIN: 403})`. Project roles get 404, as organisation pages
+    do not exist for them, unless `exceptions` names them.
     """
     expected = {ANONYMOUS: LOGIN, NON_MEMBER: 404}
     expected.update({name: members for name in MEMBER_ROLES})
+    expected.update({name: 404 for name in PROJECT_ROLES})
     expected.update(exceptions or {})
     return expected
 
@@ -113,6 +126,15 @@ def failed_operation_kwargs(organisation):
     return {"pk": engine.pk}
 
 
+def imported_engine_kwargs(organisation):
+    """Create a Ready imported engine, whose checks can run again."""
+    from engines.choices import EngineMode, EngineStatus
+
+    engine = make_engine(make_cloud_account(organisation), mode=EngineMode.IMPORT, status=EngineStatus.READY,
+                         parameters={"cluster_name": "research", "storage_class": "efs-sc", "nlb_ip": "52.16.0.10"})
+    return {"pk": engine.pk}
+
+
 def latest_operation_data(organisation):
     from engines.models import Operation
 
@@ -122,6 +144,19 @@ def latest_operation_data(organisation):
 # Engine management: organisation and infrastructure admins; FinOps admins only read.
 MANAGE_ENGINES_PAGE = statuses(200, {FINOPS_ADMIN: 403})
 MANAGE_ENGINES_ACTION = statuses(302, {FINOPS_ADMIN: 403})
+
+# Cloud account management: organisation and infrastructure admins. FinOps admins only read.
+MANAGE_CLOUD_ACCOUNTS_PAGE = statuses(200, {FINOPS_ADMIN: 403})
+MANAGE_CLOUD_ACCOUNTS_ACTION = statuses(302, {FINOPS_ADMIN: 403})
+
+
+def cloud_account_download_kwargs(organisation):
+    return {"pk": make_cloud_account(organisation).pk, "artefact": "policy"}
+
+
+def cloud_account_name_data(organisation):
+    return {"confirm_name": organisation.cloud_accounts.get().name}
+
 
 # The members page's actions: only organisation admins manage members, and each action redirects to the page.
 MANAGE_MEMBERS = statuses(members=403, exceptions={ORGANISATION_ADMIN: 302})
@@ -150,6 +185,15 @@ MATRIX = [
         statuses(members=404),
         label="engines:engine-detail (other organisation)",
     ),
+    Row("engines:cloud-account-create", expected=MANAGE_CLOUD_ACCOUNTS_PAGE),
+    Row("engines:cloud-account-edit", cloud_account_kwargs, MANAGE_CLOUD_ACCOUNTS_PAGE),
+    Row("engines:cloud-account-delete", cloud_account_kwargs, MANAGE_CLOUD_ACCOUNTS_PAGE),
+    Row("engines:cloud-account-delete", cloud_account_kwargs, MANAGE_CLOUD_ACCOUNTS_ACTION, method="post",
+        data=cloud_account_name_data, label="engines:cloud-account-delete (post)"),
+    Row("engines:cloud-account-download", cloud_account_download_kwargs),
+    Row("engines:cloud-account-preflight", cloud_account_kwargs, MANAGE_CLOUD_ACCOUNTS_ACTION, method="post",
+        data=lambda organisation: {"kind": "eks", "mode": "create"}),
+    Row("engines:cloud-account-preflight-live", cloud_account_kwargs),
     Row("engines:engine-create", expected=MANAGE_ENGINES_PAGE),
     Row("engines:engine-live", engine_kwargs),
     Row("engines:engine-delete", engine_kwargs, MANAGE_ENGINES_PAGE),
@@ -157,6 +201,8 @@ MATRIX = [
         data=latest_operation_data),
     Row("engines:operation-cancel", failed_operation_kwargs, MANAGE_ENGINES_ACTION, method="post",
         data=latest_operation_data),
+    Row("engines:engine-import", expected=MANAGE_ENGINES_PAGE),
+    Row("engines:engine-recheck", imported_engine_kwargs, MANAGE_ENGINES_ACTION, method="post"),
     Row(
         "member-invite",
         expected=MANAGE_MEMBERS,
@@ -190,6 +236,148 @@ MATRIX = [
 ]
 
 
+def project_kwargs(organisation):
+    return {"pk": make_project(organisation).pk}
+
+
+def foreign_project_kwargs(organisation):
+    return {"pk": make_project(make_organisation()).pk}
+
+
+def with_a_project(organisation):
+    """Create a project, so that project roles have one in the organisation, for a page without URL arguments."""
+    make_project(organisation)
+    return {}
+
+
+def deleted_project_kwargs(organisation):
+    return {"pk": make_project(organisation, status="deleted").pk}
+
+
+def failed_project_operation_kwargs(organisation):
+    """Create a project whose create operation failed, so that retry and cancel have something to act on."""
+    from engines.choices import OperationKind, OperationStatus
+    from engines.models import Operation
+
+    project = make_project(organisation, status="failed")
+    Operation.objects.create(organisation=organisation, project=project, kind=OperationKind.CREATE,
+                             status=OperationStatus.FAILED, parameters={"engines": [project.default_engine_id]})
+    return {"pk": project.pk}
+
+
+def project_member_kwargs(organisation):
+    project = make_project(organisation)
+    member = ProjectMember.objects.create(project=project, user=make_user(), role=ProjectRole.MEMBER)
+    return {"pk": project.pk, "member_pk": member.pk}
+
+
+def project_invitation_kwargs(organisation):
+    project = make_project(organisation)
+    invitation = services.invite(organisation, "invitee@example.com", actor=Actor.operator(), project_id=project.pk,
+                                 project_role=ProjectRole.MEMBER)
+    return {"pk": project.pk, "invitation_pk": invitation.pk}
+
+
+def second_engine_kwargs(organisation):
+    """Create a project with a second assigned engine, which can be unassigned."""
+    from engines.choices import EngineStatus
+
+    project = make_project(organisation)
+    engine = make_engine(project.default_engine.cloud_account, status=EngineStatus.READY)
+    project.engine_assignments.create(engine=engine)
+    return {"pk": project.pk, "engine_pk": engine.pk}
+
+
+def another_engine_data(organisation):
+    """Create a Ready engine in the latest project's cloud account, for the project's assign form."""
+    from engines.choices import EngineStatus
+
+    project = Project.objects.filter(organisation=organisation).latest("id")
+    return {"engine": make_engine(project.default_engine.cloud_account, status=EngineStatus.READY).pk}
+
+
+def project_variable_kwargs(organisation):
+    """Create a project with one sensitive variable, for its edit and delete pages."""
+    from projects.services.variables import set_project_variable
+
+    project = make_project(organisation)
+    variable = set_project_variable(project, actor=Actor.operator(), name="DB_PASSWORD", value="matrix-value",
+                                    scope="runtime", sensitive=True)
+    return {"pk": project.pk, "variable_pk": variable.id}
+
+
+def variable_upload_data(organisation):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile(".env", b"LOG_LEVEL=debug\n"), "scope": "runtime"}
+
+
+def latest_project_operation_data(organisation):
+    from engines.models import Operation
+
+    return {"operation": Operation.objects.filter(organisation=organisation, project__isnull=False).latest("id").pk}
+
+
+# Creating projects: organisation and infrastructure admins.
+CREATE_PROJECTS_PAGE = statuses(200, {FINOPS_ADMIN: 403})
+# Every project page: organisation members see every project and project roles see theirs.
+PROJECT_PAGE = statuses(200, {PROJECT_ADMIN: 200, PROJECT_MEMBER: 200})
+# Project administration: organisation admins and project admins.
+PROJECT_ADMIN_PAGE = statuses(403, {ORGANISATION_ADMIN: 200, PROJECT_ADMIN: 200, PROJECT_MEMBER: 403})
+PROJECT_ADMIN_ACTION = statuses(403, {ORGANISATION_ADMIN: 302, PROJECT_ADMIN: 302, PROJECT_MEMBER: 403})
+# Storage credentials: every project member, and organisation admins.
+PROJECT_STORAGE_PAGE = statuses(403, {ORGANISATION_ADMIN: 200, PROJECT_ADMIN: 200, PROJECT_MEMBER: 200})
+# Environment variables: every project member, and organisation admins; the other organisation roles see the
+# project but not its variables.
+PROJECT_VARIABLES_PAGE = statuses(403, {ORGANISATION_ADMIN: 200, PROJECT_ADMIN: 200, PROJECT_MEMBER: 200})
+PROJECT_VARIABLES_ACTION = statuses(403, {ORGANISATION_ADMIN: 302, PROJECT_ADMIN: 302, PROJECT_MEMBER: 302})
+
+MATRIX += [
+    Row("projects:project-list", with_a_project, PROJECT_PAGE),
+    Row("projects:project-create", expected=CREATE_PROJECTS_PAGE),
+    Row("projects:project-detail", project_kwargs, PROJECT_PAGE),
+    Row("projects:project-detail", foreign_project_kwargs, statuses(members=404),
+        label="projects:project-detail (other organisation)"),
+    Row("projects:project-live", project_kwargs, PROJECT_PAGE),
+    Row("projects:project-settings", project_kwargs, PROJECT_ADMIN_PAGE),
+    Row("projects:project-delete", project_kwargs, PROJECT_ADMIN_PAGE),
+    Row("projects:project-purge", deleted_project_kwargs, PROJECT_ADMIN_PAGE),
+    Row("projects:operation-retry", failed_project_operation_kwargs, PROJECT_ADMIN_ACTION, method="post",
+        data=latest_project_operation_data),
+    Row("projects:operation-cancel", failed_project_operation_kwargs, PROJECT_ADMIN_ACTION, method="post",
+        data=latest_project_operation_data),
+    Row("projects:project-members", project_kwargs, PROJECT_PAGE),
+    Row("projects:project-members", project_kwargs, PROJECT_ADMIN_ACTION, method="post",
+        data=lambda organisation: {"email": "new@example.com", "role": ProjectRole.MEMBER.value},
+        label="projects:project-members (post)"),
+    Row("projects:member-role", project_member_kwargs, PROJECT_ADMIN_ACTION, method="post",
+        data=lambda organisation: {"role": ProjectRole.ADMIN.value}),
+    Row("projects:member-remove", project_member_kwargs, PROJECT_ADMIN_ACTION, method="post"),
+    Row("projects:invitation-resend", project_invitation_kwargs, PROJECT_ADMIN_ACTION, method="post"),
+    Row("projects:invitation-revoke", project_invitation_kwargs, PROJECT_ADMIN_ACTION, method="post"),
+    Row("projects:project-engines", project_kwargs, PROJECT_PAGE),
+    Row("projects:project-engines", project_kwargs, PROJECT_ADMIN_ACTION, method="post", data=another_engine_data,
+        label="projects:project-engines (post)"),
+    Row("projects:engine-unassign", second_engine_kwargs, PROJECT_ADMIN_ACTION, method="post"),
+    Row("projects:project-storage-credentials", project_kwargs, PROJECT_STORAGE_PAGE),
+    Row("projects:project-variables", project_kwargs, PROJECT_VARIABLES_PAGE),
+    Row("projects:variable-create", project_kwargs, PROJECT_VARIABLES_PAGE),
+    Row("projects:variable-create", project_kwargs, PROJECT_VARIABLES_ACTION, method="post",
+        data=lambda organisation: {"name": "API_TOKEN", "scope": "runtime", "value": "x", "sensitive": "on"},
+        label="projects:variable-create (post)"),
+    Row("projects:variable-edit", project_variable_kwargs, PROJECT_VARIABLES_PAGE),
+    Row("projects:variable-edit", project_variable_kwargs, PROJECT_VARIABLES_ACTION, method="post",
+        data=lambda organisation: {"value": "", "sensitive": "on"}, label="projects:variable-edit (post)"),
+    Row("projects:variable-delete", project_variable_kwargs, PROJECT_VARIABLES_ACTION, method="post"),
+    Row("projects:variable-import", project_kwargs, PROJECT_VARIABLES_PAGE),
+    Row("projects:variable-import", project_kwargs, PROJECT_VARIABLES_PAGE, method="post", data=variable_upload_data,
+        label="projects:variable-import (post)"),
+    # An invalid seal redirects back to the upload page with a message.
+    Row("projects:variable-import-apply", project_kwargs, PROJECT_VARIABLES_ACTION, method="post",
+        data=lambda organisation: {"sealed": "not-a-seal", "fingerprint": "0" * 64}),
+]
+
+
 def sign_in(client, organisation, role_name):
     roles = ROLES[role_name]
     if roles is None:
@@ -197,11 +385,17 @@ def sign_in(client, organisation, role_name):
     if roles:
         client.force_login(make_member(organisation, *roles))
         return
+    if role_name in PROJECT_ROLES:
+        user = make_user()
+        for project in Project.objects.filter(organisation=organisation):
+            ProjectMember.objects.create(project=project, user=user, role=PROJECT_ROLES[role_name])
+        client.force_login(user)
+        return
     # A non-member is a member elsewhere, so the 404 is not about having no organisation at all.
     client.force_login(make_member(make_organisation(), Role.ORGANISATION_ADMIN))
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "vault"])
 @pytest.mark.parametrize("role_name", list(ROLES))
 @pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.id)
 def test_role_matrix(client, row, role_name):

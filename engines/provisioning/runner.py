@@ -2,7 +2,8 @@
 
 `advance(operation_id)` claims the operation with a conditional update, runs
 the steps that are due back to back for at most a time budget, then releases
-it. A step that waits records when to look again; `poll_due_operations` (run
+it. It stops early when a step starts a slow cloud operation while other
+operations wait to start. A step that waits records when to look again; `poll_due_operations` (run
 by the scheduler) enqueues the operations whose steps are due. `reap_stalled_operations`
 fails operations whose worker stopped sending heartbeats.
 """
@@ -103,6 +104,8 @@ def advance(operation_id: int, *, budget_seconds: float = TASK_BUDGET_SECONDS) -
         return "not-claimed"
 
     requeue = False
+    started = time.monotonic()
+    outcome = "error"
     try:
         operation = Operation.objects.select_related("engine__cloud_account", "engine__organisation",
                                                      "cloud_account", "organisation").get(pk=operation_id)
@@ -114,12 +117,13 @@ def advance(operation_id: int, *, budget_seconds: float = TASK_BUDGET_SECONDS) -
 
         deadline = time.monotonic() + budget_seconds
         outcome = _run_due_steps(operation, plan, token, deadline)
-        requeue = outcome == "budget"
+        requeue = outcome in ("budget", "yielded")
         return outcome
     finally:
         release(operation_id, token)
         if requeue:
             enqueue_advance(operation_id)
+        logger.info("operation=%s advanced for %.3f s: %s", operation_id, time.monotonic() - started, outcome)
 
 
 def _start(operation: Operation, plan) -> None:
@@ -154,6 +158,18 @@ def _run_due_steps(operation: Operation, plan, token: str, deadline: float) -> s
         failed = _run_step(operation, plan, step_row)
         if failed:
             return "failed"
+        if step_row.status == StepStatus.WAITING and step_row.attempts == 1 and _others_pending(operation):
+            return "yielded"
+
+
+def _others_pending(operation: Operation) -> bool:
+    """Tell whether another operation is queued and has not started yet.
+
+    After a step starts a slow cloud operation (an EKS cluster takes 10 to 15 minutes),
+    the task gives way to such operations: it ends and queues itself again. Every queued
+    engine so starts its slow operations before any engine runs its quick steps.
+    """
+    return Operation.objects.filter(status=OperationStatus.PENDING).exclude(pk=operation.pk).exists()
 
 
 def _next_due_step(steps: list[OperationStep]) -> OperationStep | None:

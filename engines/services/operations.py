@@ -10,9 +10,13 @@ from engines.models import Operation, OperationLogLine
 from engines.provisioning import runner
 
 
-def start_operation(organisation, kind: str, *, actor, engine=None, cloud_account=None,
+def start_operation(organisation, kind: str, *, actor, engine=None, cloud_account=None, project=None,
                     parameters: dict | None = None) -> Operation:
-    """Create an operation with its plan's steps and queue it once the transaction commits."""
+    """Create an operation with its plan's steps and queue it once the transaction commits.
+
+    An operation acts on one engine, one project or one cloud account; each engine and each
+    project has at most one active operation.
+    """
     try:
         with transaction.atomic():
             operation = Operation.objects.create(
@@ -20,15 +24,17 @@ def start_operation(organisation, kind: str, *, actor, engine=None, cloud_accoun
                 kind=kind,
                 engine=engine,
                 cloud_account=cloud_account,
+                project=project,
                 parameters=parameters or {},
                 requested_by=actor.user if actor.user is not None and actor.user.is_authenticated else None,
                 requested_by_label=actor.label,
             )
     except IntegrityError:
-        active = Operation.objects.filter(engine=engine, status__in=OperationStatus.active()).first()
+        subject = {"project": project} if project is not None else {"engine": engine}
+        active = Operation.objects.filter(**subject, status__in=OperationStatus.active()).first()
         raise ValidationError(
-            f"{engine} already has an operation in progress ({active.get_kind_display() if active else 'unknown'}): "
-            "wait for it to finish, or cancel it."
+            f"{project or engine} already has an operation in progress "
+            f"({active.get_kind_display() if active else 'unknown'}): wait for it to finish, or cancel it."
         ) from None
     runner.materialise_steps(operation)
     runner.enqueue_advance(operation.pk)
@@ -67,7 +73,9 @@ def retry_operation(operation: Operation, *, actor) -> Operation:
                 operation.save(update_fields=["status", "cancel_requested", "failure_reason", "failure_fix",
                                               "finished_at"])
         except IntegrityError:
-            raise ValidationError("Another operation is active on this engine: wait for it, or cancel it.") from None
+            raise ValidationError(
+                f"Another operation is active on {operation.target}: wait for it, or cancel it."
+            ) from None
         OperationLogLine.objects.create(operation=operation, message=f"Retry requested by {actor} at {timezone.now():%H:%M:%S}")
         audit.record(actor, f"operation.{operation.kind}.retried", operation.target,
                      organisation=operation.organisation, details={"operation": operation.pk})

@@ -37,7 +37,8 @@ def _engine(engine_id: int) -> Engine:
     return Engine.objects.select_related("cloud_account").get(pk=engine_id)
 
 
-def _check_owner(namespace: dict | None, project) -> None:
+def check_namespace_owner(namespace: dict | None, project) -> None:
+    """Raise PermanentError when the namespace exists without the project's label."""
     labels = ((namespace or {}).get("metadata") or {}).get("labels") or {}
     if namespace is not None and labels.get(PROJECT_LABEL) != project.tag_value:
         raise PermanentError(
@@ -59,7 +60,7 @@ def namespace_step(engine_id: int):
         with kubernetes_errors():
             kube = kube_client_for(engine)
             existing = kube.get("v1", "Namespace", name)
-            _check_owner(existing, project)
+            check_namespace_owner(existing, project)
             if existing is not None and existing.get("metadata", {}).get("deletionTimestamp"):
                 return Wait(f"the previous namespace {name} to finish terminating", DELETE_POLL_SECONDS)
             kube.apply({

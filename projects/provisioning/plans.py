@@ -3,7 +3,10 @@
 - create: the buckets, the registry, the storage role, then per assigned engine the
   workload role, the namespace and the service account, and last the bucket policy.
 - reconcile (engines assigned or unassigned, labels changed): the same steps again, which
-  adopt and update what exists, plus the removal of unassigned engines' footprint.
+  adopt and update what exists, plus the removal of unassigned engines' footprint. Both also
+  write the runtime variables to the `aichor-env` Secret in each engine's namespace.
+- variables sync (a reconcile with the `variables_only` parameter): the Secret steps alone,
+  started when a Ready project's runtime variables change.
 - delete: every engine's namespace and workload role, then the storage role. The buckets
   and the repository are kept and locked to the portal's role, unless the deletion purges them.
 
@@ -21,7 +24,7 @@ from engines.provisioning.registry import register_plan
 from engines.provisioning.steps import Done, Plan, Step
 from engines.providers.aws.errors import error_code
 from projects import lifecycle, naming
-from projects.provisioning import buckets, namespaces, registry, roles
+from projects.provisioning import buckets, environment, namespaces, registry, roles
 
 PROJECT_KIND = "project"
 BUCKET_STEPS = tuple(buckets.bucket_key(purpose) for purpose in naming.BUCKET_PURPOSES)
@@ -35,6 +38,8 @@ def _engines(ids) -> list[Engine]:
 def build_plan(operation) -> Plan:
     """Return the create or reconcile plan of a project operation."""
     parameters = operation.parameters
+    if parameters.get(environment.VARIABLES_ONLY):
+        return build_variables_plan(operation)
     plan = Plan(
         on_start=lifecycle.provisioning_started,
         on_success=lifecycle.provisioning_succeeded,
@@ -48,6 +53,8 @@ def build_plan(operation) -> Plan:
     plan.add(Step(roles.STORAGE_ROLE_KEY, "Create the storage role", roles.create_storage_role, BUCKET_STEPS,
                   roles.ROLE_TYPE))
 
+    plan.add(Step(environment.CHECK_KEY, "Check the size of the runtime variables", environment.check_variables))
+
     role_steps = [roles.STORAGE_ROLE_KEY]
     for engine in _engines(parameters.get("engines", [])):
         role_key = roles.workload_role_key(engine.pk)
@@ -59,11 +66,28 @@ def build_plan(operation) -> Plan:
         plan.add(Step(namespaces.service_account_key(engine.pk), f"Create the service account in {engine.name}",
                       namespaces.service_account_step(engine.pk), (namespace_key, role_key),
                       namespaces.SERVICE_ACCOUNT_TYPE))
+        plan.add(Step(environment.secret_key(engine.pk), f"Write the runtime variables to {engine.name}",
+                      environment.secret_step(engine.pk), (namespace_key, environment.CHECK_KEY),
+                      environment.SECRET_TYPE))
         role_steps.append(role_key)
 
     removal_steps = _add_engine_removals(plan, operation.project, _engines(parameters.get("removing", [])))
     plan.add(Step("bucket-policy", "Restrict the buckets to the project's roles", buckets.put_bucket_policies,
                   (*BUCKET_STEPS, *role_steps, *removal_steps)))
+    return plan
+
+
+def build_variables_plan(operation) -> Plan:
+    """Return the plan that writes a Ready project's runtime variables to its engines, and nothing else.
+
+    The project's status does not change; the end of the operation starts another sync when
+    the variables changed while it ran.
+    """
+    plan = Plan(on_success=lifecycle.sync_pending_variables, on_failure=lifecycle.sync_pending_variables)
+    plan.add(Step(environment.CHECK_KEY, "Check the size of the runtime variables", environment.check_variables))
+    for engine in _engines(operation.parameters.get("engines", [])):
+        plan.add(Step(environment.secret_key(engine.pk), f"Write the runtime variables to {engine.name}",
+                      environment.secret_step(engine.pk), (environment.CHECK_KEY,), environment.SECRET_TYPE))
     return plan
 
 

@@ -15,7 +15,9 @@ from secrets_vault.services.variables import (
     delete_project_variables,
     delete_variable,
     find_orphan_project_ids,
+    get_variable,
     list_variables,
+    runtime_environment,
     set_variable,
     vault_transaction,
 )
@@ -32,8 +34,10 @@ __all__ = [
     "delete_project_variables",
     "delete_variable",
     "find_orphan_project_ids",
+    "get_variable",
     "list_variables",
     "preview_import",
+    "runtime_environment",
     "set_variable",
     "vault_transaction",
 ]

@@ -151,6 +151,25 @@ def list_variables(project_id: int, *, scope: str | None = None) -> list[Variabl
     return [VariableSummary.of(variable) for variable in variables.order_by("scope", "name")]
 
 
+def get_variable(project_id: int, variable_id: int) -> VariableSummary:
+    """Return one variable of a project, without its value when sensitive. Raises VariableNotFound."""
+    variable = EnvironmentVariable.objects.filter(project_id=project_id, pk=variable_id).first()
+    if variable is None:
+        raise VariableNotFound(f"Project {project_id} has no variable with id {variable_id}.")
+    return VariableSummary.of(variable)
+
+
+@sensitive_variables()
+def runtime_environment(project_id: int) -> dict[str, str]:
+    """Return the names and plaintext values of a project's runtime variables, sensitive ones included.
+
+    Only the step that writes the project's Kubernetes Secret calls this. Build-time variables
+    are left out. Raises UndecryptableValueError when no configured key decrypts a value.
+    """
+    variables = EnvironmentVariable.objects.filter(project_id=project_id, scope=VariableScope.RUNTIME)
+    return {variable.name: variable.value for variable in variables.order_by("name")}
+
+
 def delete_project_variables(project_id: int) -> int:
     """Delete every variable of a project; return how many rows were deleted.
 

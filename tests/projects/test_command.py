@@ -55,7 +55,7 @@ def test_show_json(created, cloud):
     assert data["registry"]["name"] == project.repository_name
     assert data["registry"]["uri"].endswith(f"/{project.repository_name}")
     assert {resource["type"] for resource in data["resources"]} == {
-        "s3_bucket", "ecr_repository", "iam_role", "k8s_namespace", "k8s_service_account",
+        "s3_bucket", "ecr_repository", "iam_role", "k8s_namespace", "k8s_service_account", "k8s_secret",
     }
 
 

@@ -1,11 +1,14 @@
 """Project permissions in the permission module: project roles, organisation roles, and who sees which project."""
 
 import pytest
+from django.contrib.auth.models import Group
 
 from organisations.models import Role
 from organisations.permissions import (
     Actor,
+    SUPPORT_GROUP,
     ProjectPermission,
+    can_manage_variables,
     can_see_projects,
     has_project_permission,
     project_organisations_of,
@@ -107,3 +110,26 @@ def test_stranger_sees_no_project(project):
 
     assert not can_see_projects(stranger, project.organisation)
     assert not visible_projects(stranger, project.organisation).exists()
+
+
+@pytest.mark.parametrize("role", [ProjectRole.ADMIN, ProjectRole.MEMBER])
+def test_project_roles_manage_variables(project, role):
+    assert can_manage_variables(project_user(project, role), project)
+
+
+def test_organisation_admin_manages_variables(project):
+    assert can_manage_variables(make_member(project.organisation, Role.ORGANISATION_ADMIN), project)
+
+
+@pytest.mark.parametrize("role", [Role.INFRASTRUCTURE_ADMIN, Role.FINOPS_ADMIN])
+def test_other_organisation_roles_cannot_read_variables(project, role):
+    assert not can_manage_variables(make_member(project.organisation, role), project)
+
+
+def test_support_staff_cannot_read_variables(project):
+    user = make_user()
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=SUPPORT_GROUP)[0])
+
+    assert not can_manage_variables(user, project)

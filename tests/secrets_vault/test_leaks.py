@@ -35,12 +35,11 @@ from audit.models import AuditEvent
 from organisations.permissions import Actor
 from secrets_vault import services
 from secrets_vault.models import VariableScope
-from tests.factories import make_member, make_organisation
+from tests.factories import make_member, make_organisation, make_project
 from tests.secrets_vault.helpers import VAULT_DB
 
 pytestmark = [VAULT_DB, pytest.mark.urls("tests.secrets_vault.leak_urls")]
 
-PROJECT_ID = 31
 # Admin change pages opened per model, at most: enough to cover every kind of row planted here.
 MAX_CHANGE_PAGES_PER_MODEL = 25
 
@@ -56,7 +55,11 @@ class Planted:
     superuser: object
     variable_ids: dict[str, int]
     canaries: list[str]
-    project_id: int = PROJECT_ID
+    project: object
+
+    @property
+    def project_id(self) -> int:
+        return self.project.pk
 
 
 @dataclass
@@ -77,8 +80,23 @@ def organisation_pages(planted: Planted) -> list[str]:
     return [reverse("dashboard", kwargs={"org": slug}), reverse("audit:event-list", kwargs={"org": slug})]
 
 
+def variable_pages(planted: Planted) -> list[str]:
+    """The project's variable pages: the list, each variable's edit form, and the bulk edit upload."""
+    kwargs = {"org": planted.organisation.slug, "pk": planted.project_id}
+    edit_pages = [
+        reverse("projects:variable-edit", kwargs={**kwargs, "variable_pk": variable_id})
+        for variable_id in planted.variable_ids.values()
+    ]
+    return [
+        reverse("projects:project-variables", kwargs=kwargs),
+        reverse("projects:variable-create", kwargs=kwargs),
+        reverse("projects:variable-import", kwargs=kwargs),
+        *edit_pages,
+    ]
+
+
 # Pages fetched as the superuser, who is also an organisation admin of the planted organisation.
-LEAK_CHECK_URLS: list[Callable[[Planted], str | list[str]]] = [organisation_pages]
+LEAK_CHECK_URLS: list[Callable[[Planted], str | list[str]]] = [organisation_pages, variable_pages]
 
 
 class CapturingHandler(logging.Handler):
@@ -119,20 +137,22 @@ def planted(debug_logs):
     superuser.is_staff = superuser.is_superuser = True
     superuser.save()
     actor = Actor(user=superuser, label="root", source_ip="192.0.2.1")
+    project = make_project(organisation)
+    project_id = project.pk
     first, updated, imported = make_canary("set"), make_canary("updated"), make_canary("imported")
 
     changed_by = {"scope": VariableScope.RUNTIME, "actor": actor, "organisation": organisation}
 
-    services.set_variable(PROJECT_ID, "DB_PASSWORD", first, sensitive=True, **changed_by)
-    services.set_variable(PROJECT_ID, "DB_PASSWORD", updated, sensitive=True, **changed_by)
-    services.set_variable(PROJECT_ID, "LOG_LEVEL", "debug", sensitive=False, **changed_by)
+    services.set_variable(project_id, "DB_PASSWORD", first, sensitive=True, **changed_by)
+    services.set_variable(project_id, "DB_PASSWORD", updated, sensitive=True, **changed_by)
+    services.set_variable(project_id, "LOG_LEVEL", "debug", sensitive=False, **changed_by)
     text = f"DB_PASSWORD=\nLOG_LEVEL=debug\nAPI_TOKEN={imported}\n"
-    preview = services.preview_import(PROJECT_ID, text, scope=VariableScope.RUNTIME)
-    services.apply_import(PROJECT_ID, text, expected_fingerprint=preview.fingerprint, **changed_by)
-    services.list_variables(PROJECT_ID)
+    preview = services.preview_import(project_id, text, scope=VariableScope.RUNTIME)
+    services.apply_import(project_id, text, expected_fingerprint=preview.fingerprint, **changed_by)
+    services.list_variables(project_id)
 
-    variable_ids = {summary.name: summary.id for summary in services.list_variables(PROJECT_ID)}
-    return Planted(organisation, superuser, variable_ids, [first, updated, imported])
+    variable_ids = {summary.name: summary.id for summary in services.list_variables(project_id)}
+    return Planted(organisation, superuser, variable_ids, [first, updated, imported], project)
 
 
 @pytest.fixture
@@ -141,7 +161,8 @@ def surfaces(planted, debug_logs, settings):
     settings.DEBUG = False
     settings.ADMINS = [("Admins", "admins@example.com")]
     collected = Surfaces()
-    collected.add("import preview", services.preview_import(PROJECT_ID, "API_TOKEN=x\n", scope=VariableScope.RUNTIME))
+    collected.add("import preview",
+                  services.preview_import(planted.project_id, "API_TOKEN=x\n", scope=VariableScope.RUNTIME))
 
     _run_tasks(planted)
     client = Client(raise_request_exception=False)
@@ -221,7 +242,7 @@ def _collect_task_rows(collected: Surfaces) -> None:
 
 
 def test_canaries_stored(planted):
-    stored = {summary.name for summary in services.list_variables(PROJECT_ID)}
+    stored = {summary.name for summary in services.list_variables(planted.project_id)}
 
     assert stored == {"DB_PASSWORD", "LOG_LEVEL", "API_TOKEN"}
 
@@ -230,6 +251,7 @@ def test_pages_hide_canaries(planted, surfaces):
     pages = {where: text for where, text in surfaces.texts.items() if where.startswith("page ")}
 
     assert any("secrets_vault/environmentvariable/" in where for where in pages)
+    assert len([where for where in pages if "/variables/" in where]) == 3 + len(planted.variable_ids)
     assert all("(200)" in where for where in pages), [where for where in pages if "(200)" not in where]
     assert [where for where in pages for canary in planted.canaries if canary in pages[where]] == []
 
