@@ -5,7 +5,7 @@ Each runs inside the transaction that records the operation's start or end.
 
 from django.utils import timezone
 
-from engines.choices import EngineStatus, ResourceState
+from engines.choices import EngineStatus, ResourceOwner, ResourceState
 
 
 def _set_status(engine, status: str, reason: str = "", **fields) -> None:
@@ -34,8 +34,10 @@ def deletion_started(operation) -> None:
 
 
 def deletion_succeeded(operation) -> None:
+    """Mark what the portal deleted; the administrator's resources of an imported engine stay as they are."""
     engine = operation.engine
-    engine.resources.exclude(state=ResourceState.DELETED).update(state=ResourceState.DELETED)
+    engine.resources.filter(owner=ResourceOwner.PORTAL).exclude(state=ResourceState.DELETED).update(
+        state=ResourceState.DELETED, updated_at=timezone.now())
     _set_status(engine, EngineStatus.DELETED, deleted_at=timezone.now())
 
 

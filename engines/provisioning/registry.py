@@ -26,6 +26,7 @@ def register_provider(provider: str, *, classify: Callable, session_factory: Cal
 
 def _load_providers() -> None:
     # Importing a provider's plans module registers its builders.
+    import engines.providers.aws.eks_import  # noqa: F401
     import engines.providers.aws.plans  # noqa: F401
     import engines.providers.aws.preflight  # noqa: F401
 

@@ -10,6 +10,7 @@ from engines.console_links import console_link
 from engines.diagram import engine_diagram
 from engines.forms import EngineCreateForm
 from engines.services.engines import start_engine_creation, start_engine_deletion
+from engines.services.imports import can_recheck
 from engines.services.operations import cancel_operation, retry_operation
 from organisations.access import organisation_view
 from organisations.permissions import Permission, has_permission
@@ -67,6 +68,7 @@ def engine_context(request, engine) -> dict:
         "can_cancel": can_manage and operation is not None and operation.is_active,
         "can_delete": can_manage and engine.status in (EngineStatus.READY, EngineStatus.FAILED)
         and not (operation and operation.is_active),
+        "can_recheck": can_manage and can_recheck(engine) and not (operation and operation.is_active),
     }
 
 

@@ -1,15 +1,17 @@
-"""`manage.py engine`: create, delete and show engines, through the same services as the views."""
+"""`manage.py engine`: create, import, delete and show engines, through the same services as the views."""
 
 import json
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from engines.choices import EngineKind
+from engines.choices import CheckResult, EngineKind
 from engines.forms import EngineCreateForm
+from engines.import_forms import EngineImportForm
 from engines.management import lookup
 from engines.management.waiting import wait_for
 from engines.services.engines import start_engine_creation, start_engine_deletion
+from engines.services.imports import start_engine_import
 from organisations.permissions import Actor
 
 # --param keys for EKS creation, with their defaults.
@@ -25,7 +27,7 @@ EKS_PARAMETERS = {
 
 
 class Command(BaseCommand):
-    help = "Create, delete or show engines."
+    help = "Create, import, delete or show engines."
 
     def add_arguments(self, parser):
         subcommands = parser.add_subparsers(dest="subcommand", required=True)
@@ -41,6 +43,18 @@ class Command(BaseCommand):
             help=f"Engine parameter; repeatable. Keys: {', '.join(EKS_PARAMETERS)}.",
         )
         create.add_argument("--wait", action="store_true", help="Block until the engine is Ready or failed.")
+
+        imported = subcommands.add_parser("import", help="Import an existing EKS cluster after checking it.")
+        imported.add_argument("--org", required=True, help="Organisation slug.")
+        imported.add_argument("--kind", required=True, choices=[EngineKind.EKS], help="Engine kind.")
+        imported.add_argument("--account", required=True, help="Cloud account name.")
+        imported.add_argument("--region", required=True, help="The cluster's region, for example eu-west-1.")
+        imported.add_argument("--name", required=True, help="Engine name in the portal.")
+        imported.add_argument("--cluster", required=True, help="Name of the existing EKS cluster.")
+        imported.add_argument("--storage-class", required=True, help="Kubernetes storage class for projects' volumes.")
+        imported.add_argument("--nlb-ip", required=True, help="Public IP address of the cluster's network load balancer.")
+        imported.add_argument("--wait", action="store_true",
+                              help="Block until the engine is Ready, or exit non-zero when a check fails.")
 
         delete = subcommands.add_parser("delete", help="Delete an engine's portal-owned resources.")
         delete.add_argument("name", help="Engine name.")
@@ -71,9 +85,7 @@ class Command(BaseCommand):
         form = EngineCreateForm({"name": name, "cloud_account": account, "region": region, **parameters},
                                 organisation=organisation)
         if not form.is_valid():
-            problems = [f"{field}: {' '.join(errors)}" if field != "__all__" else " ".join(errors)
-                        for field, errors in form.errors.items()]
-            raise CommandError("Cannot create the engine:\n  " + "\n  ".join(problems))
+            raise CommandError("Cannot create the engine:\n  " + "\n  ".join(_form_problems(form)))
         try:
             engine = start_engine_creation(
                 organisation, actor=Actor.operator(), cloud_account=form.cleaned_data["cloud_account"],
@@ -85,6 +97,30 @@ class Command(BaseCommand):
         self.stdout.write(f"Creating engine {engine.name} (id {engine.pk}) in {engine.region}.")
         if wait:
             self._exit(wait_for(engine.operations.latest("created_at"), self.stdout))
+
+    def handle_import(self, *, org, kind, account, region, name, cluster, storage_class, nlb_ip, wait, **options):
+        organisation = lookup.organisation(org)
+        lookup.cloud_account(organisation, account)
+        form = EngineImportForm({"name": name, "cloud_account": account, "region": region, "cluster_name": cluster,
+                                 "storage_class": storage_class, "nlb_ip": nlb_ip}, organisation=organisation)
+        if not form.is_valid():
+            raise CommandError("Cannot import the engine:\n  " + "\n  ".join(_form_problems(form)))
+        data = form.cleaned_data
+        try:
+            engine = start_engine_import(
+                organisation, actor=Actor.operator(), cloud_account=data["cloud_account"], name=data["name"],
+                region=data["region"], cluster_name=data["cluster_name"], storage_class=data["storage_class"],
+                nlb_ip=data["nlb_ip"],
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self.stdout.write(f"Importing EKS cluster {cluster} as engine {engine.name} (id {engine.pk}) in {engine.region}.")
+        if wait:
+            operation = engine.operations.latest("created_at")
+            code = wait_for(operation, self.stdout)
+            for row in operation.steps.filter(result=CheckResult.FAIL).order_by("position"):
+                self.stdout.write(f"FAIL {row.title}: {row.detail}" + (f" Fix: {row.fix}" if row.fix else ""))
+            self._exit(code)
 
     def handle_delete(self, *, name, org, yes, wait, **options):
         organisation = lookup.organisation(org)
@@ -115,6 +151,12 @@ class Command(BaseCommand):
     def _exit(self, code: int) -> None:
         if code:
             raise SystemExit(code)
+
+
+def _form_problems(form) -> list[str]:
+    """Return one line per form error, each prefixed with its field's name."""
+    return [f"{field}: {' '.join(errors)}" if field != "__all__" else " ".join(errors)
+            for field, errors in form.errors.items()]
 
 
 def describe_engine(engine) -> dict:

@@ -7,7 +7,7 @@ kind by writing its groups in a module beside eks.py and registering them below.
 
 from __future__ import annotations
 
-from . import eks
+from . import eks, eks_import
 from .boundary import BOUNDARY_POLICY_ARN, BOUNDARY_POLICY_NAME, BOUNDARY_POLICY_PATH
 from .common import COMMON_DROPPED, COMMON_GROUPS
 from .documents import MAX_POLICY_CHARACTERS, boundary_policy_document, compact_length
@@ -53,8 +53,8 @@ class AwsCatalogue(Catalogue):
 
 
 _GROUPS = {
-    ("eks", "import"): COMMON_GROUPS + eks.IMPORT_GROUPS,
-    ("eks", "create"): COMMON_GROUPS + eks.CREATE_GROUPS,
+    ("eks", "import"): COMMON_GROUPS + eks.IMPORT_GROUPS + eks_import.GROUPS,
+    ("eks", "create"): COMMON_GROUPS + eks.CREATE_GROUPS + eks_import.GROUPS,
 }
 
 
