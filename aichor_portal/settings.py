@@ -218,6 +218,14 @@ AICHOR_AWS_PRINCIPAL_ARN = env.str(
     default="" if IS_LIVE else "arn:aws:iam::123456789012:user/aichor-portal",
 )
 AICHOR_AWS_DEFAULT_REGION = env.str("AICHOR_AWS_DEFAULT_REGION", default="eu-west-1")
+# Hostnames that an imported engine's cluster must reach, besides AUTH0_DOMAIN and the host of
+# AICHOR_PORTAL_URL. The defaults are AIchor's Auth0 tenants and its domain; a "*." entry is
+# listed for the administrator's allow-list but is not probed.
+AICHOR_EGRESS_HOSTNAMES = env.list(
+    "AICHOR_EGRESS_HOSTNAMES", default=["instadeep-infra.eu.auth0.com", "ichorai.eu.auth0.com", "*.aichor.ai"]
+)
+# The image of the egress probe Job that the import checks run in the cluster: it needs `sh` and `nc`.
+AICHOR_EGRESS_PROBE_IMAGE = env.str("AICHOR_EGRESS_PROBE_IMAGE", default="public.ecr.aws/docker/library/busybox:1.37")
 
 # The sandbox: local stand-ins for the clouds, never used in live mode.
 AICHOR_SANDBOX_AWS_PORT = env.int("AICHOR_SANDBOX_AWS_PORT", default=5055)

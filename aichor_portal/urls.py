@@ -13,6 +13,7 @@ organisation_patterns = [
     path("", organisation_views.dashboard, name="dashboard"),
     path("members/", include("organisations.urls")),
     path("audit/", include("audit.urls")),
+    path("projects/", include("projects.urls")),
     path("", include("engines.urls")),
 ]
 

@@ -1,7 +1,12 @@
-from django.contrib import admin
+"""The support console for engines, cloud accounts, operations, their steps and resources."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
 from aichor_portal.admin_base import PortalModelAdmin, SystemRowAdmin
 from engines.models import CloudAccount, Engine, EngineResource, Operation, OperationLogLine, OperationStep
+from engines.services.operations import cancel_operation, retry_operation
+from organisations.permissions import Actor, can_run_safe_admin_actions
 
 
 @admin.register(CloudAccount)
@@ -64,8 +69,43 @@ class OperationLogInline(admin.TabularInline):
 
 @admin.register(Operation)
 class OperationAdmin(SystemRowAdmin):
-    list_display = ["id", "kind", "engine", "cloud_account", "status", "requested_by_label", "created_at"]
+    """Operations, read-only, with retry and cancel through the same services as the engine page."""
+
+    list_display = ["id", "kind", "engine", "project", "cloud_account", "status", "requested_by_label", "created_at"]
     list_filter = ["status", "kind", "organisation"]
-    search_fields = ["engine__name", "cloud_account__name", "failure_reason"]
+    search_fields = ["engine__name", "project__name", "cloud_account__name", "failure_reason"]
     readonly_fields = [field.name for field in Operation._meta.fields]
     inlines = [OperationStepInline, OperationLogInline]
+    actions = ["retry_operations", "cancel_operations"]
+
+    def has_safe_action_permission(self, request):
+        return can_run_safe_admin_actions(request.user)
+
+    @admin.action(description="Retry the selected failed or cancelled operations", permissions=["safe_action"])
+    def retry_operations(self, request, queryset):
+        self._run(request, queryset, retry_operation, "retried")
+
+    @admin.action(description="Cancel the selected active operations", permissions=["safe_action"])
+    def cancel_operations(self, request, queryset):
+        self._run(request, queryset, cancel_operation, "asked to cancel")
+
+    def _run(self, request, queryset, service, done: str) -> None:
+        actor = Actor.from_request(request)
+        succeeded = []
+        for operation in queryset:
+            try:
+                service(operation, actor=actor)
+            except ValidationError as error:
+                self.message_user(request, f"Operation {operation.pk}: {' '.join(error.messages)}", messages.WARNING)
+            else:
+                succeeded.append(str(operation.pk))
+        if succeeded:
+            self.message_user(request, f"Operation(s) {', '.join(succeeded)} {done}.", messages.SUCCESS)
+
+
+@admin.register(OperationStep)
+class OperationStepAdmin(SystemRowAdmin):
+    list_display = ["operation", "position", "title", "status", "attempts", "waiting_for", "next_attempt_at"]
+    list_filter = ["status"]
+    search_fields = ["key", "title", "operation__engine__name"]
+    readonly_fields = [field.name for field in OperationStep._meta.fields]

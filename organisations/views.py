@@ -7,13 +7,23 @@ from engines.choices import EngineStatus
 from organisations.access import organisation_view
 from organisations.forms import InvitationForm
 from organisations.models import InvitationKind, InvitationStatus, Role
-from organisations.permissions import Permission, has_permission, organisations_of
+from organisations.permissions import Permission, has_permission, organisations_of, project_organisations_of
+from projects.models import ProjectStatus
+
+DASHBOARD_PROJECTS = 10
 
 
 def home(request):
-    """Send a signed-in user to the dashboard of their first organisation."""
+    """Send a signed-in user to the dashboard of their first organisation, or to their projects.
+
+    A person invited to a project only holds no organisation role, so the project list
+    of that project's organisation is their landing page.
+    """
     organisation = organisations_of(request.user).first()
     if organisation is None:
+        guest_of = project_organisations_of(request.user).first()
+        if guest_of is not None:
+            return redirect("projects:project-list", org=guest_of.slug)
         messages.info(request, "You are not a member of any organisation yet. Ask an organisation admin to invite you.")
         return render(request, "organisations/no_organisation.html")
     return redirect("dashboard", org=organisation.slug)
@@ -23,12 +33,15 @@ def home(request):
 def dashboard(request):
     organisation = request.organisation
     engines = organisation.engines.exclude(status=EngineStatus.DELETED).select_related("cloud_account")
+    projects = organisation.projects.exclude(status=ProjectStatus.DELETED).order_by("-created_at")
     return render(
         request,
         "organisations/dashboard.html",
         {
             "engines": engines,
             "cloud_accounts": organisation.cloud_accounts.all(),
+            "projects": projects[:DASHBOARD_PROJECTS],
+            "project_count": projects.count(),
             "recent_events": organisation.audit_events.all()[:10],
         },
     )

@@ -24,6 +24,9 @@ from botocore.config import Config
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from sandbox.ec2 import read_tags_by_resource_id
+from sandbox.eks import EksCreationDelay, give_each_cluster_its_own_identity
+
 logger = logging.getLogger(__name__)
 
 # AWS-managed policies that the portal attaches to the roles it creates. moto can load all
@@ -76,6 +79,7 @@ class SandboxAWS:
         self._server = None
         self._thread = None
         self._lock = threading.Lock()
+        self.eks_delay = EksCreationDelay()
 
     @property
     def endpoint(self) -> str:
@@ -87,6 +91,10 @@ class SandboxAWS:
         _load_only_used_managed_policies()
         _sign_bodiless_requests_as_empty()
         _match_scoped_statements_on_unknown_resources()
+        give_each_cluster_its_own_identity()
+        read_tags_by_resource_id()
+        _authorise_instance_profile_actions_on_the_profile()
+        _deny_assuming_missing_roles()
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -118,6 +126,7 @@ class SandboxAWS:
         with self._lock:
             moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
             moto_api_backend.reset()
+            self.eks_delay.reset()
             self._create_user(ADMIN_USER, ALLOW_EVERYTHING, self.admin_keys)
             self._create_user(PORTAL_USER, ALLOW_ASSUME_ROLE, self.portal_keys)
             moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
@@ -155,10 +164,15 @@ class SandboxAWS:
         def application(environ, start_response):
             request = Request(environ)
             if not request.path.startswith(CONTROL_PREFIX):
+                if self.eks_delay.handles(environ):
+                    return self.eks_delay(moto_app, environ, start_response)
                 return moto_app(environ, start_response)
             if request.method == "POST" and request.path == CONTROL_PREFIX + "reset":
                 self.reset()
                 response = Response(json.dumps({"reset": True}), content_type="application/json")
+            elif request.method == "POST" and request.path == CONTROL_PREFIX + "eks-create-delay":
+                self.eks_delay.seconds = float(request.get_json(force=True).get("seconds", 0))
+                response = Response(json.dumps({"seconds": self.eks_delay.seconds}), content_type="application/json")
             else:
                 response = Response(json.dumps({"error": f"unknown control path {request.path}"}), status=404)
             return response(environ, start_response)
@@ -238,6 +252,61 @@ def _match_scoped_statements_on_unknown_resources() -> None:
     statement._aichor_patched = True
 
 
+# IAM authorises these actions on the instance profile, although their requests name a role.
+INSTANCE_PROFILE_ACTIONS = ("AddRoleToInstanceProfile", "RemoveRoleFromInstanceProfile")
+
+
+def _authorise_instance_profile_actions_on_the_profile() -> None:
+    """Check AddRoleToInstanceProfile and RemoveRoleFromInstanceProfile against the instance profile.
+
+    moto 5.2.5 checks every IAM request that carries a RoleName against that role, so a
+    policy scoped to `instance-profile/aichor/*`, as the published one is, would be refused.
+    """
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.responses import IamResponse
+
+    if getattr(IamResponse, "_aichor_patched", False):
+        return
+    original = IamResponse._determine_resource
+
+    def determine_resource(self):
+        if self._get_action() not in INSTANCE_PROFILE_ACTIONS:
+            return original(self)
+        name = self.data.get("InstanceProfileName", [""])[0]
+        try:
+            return self.backend.get_instance_profile(name).arn
+        except NotFoundException:
+            return "*"
+
+    IamResponse._determine_resource = determine_resource
+    IamResponse._aichor_patched = True
+
+
+def _deny_assuming_missing_roles() -> None:
+    """Deny sts:AssumeRole on a role that does not exist, as AWS does (AccessDenied).
+
+    moto 5.2.5 checks a role's trust policy only when the role exists, and otherwise
+    hands out credentials for it, so a mistyped role ARN would look assumable.
+    """
+    from moto.iam.access_control import IAMRequestBase
+    from moto.iam.exceptions import NotFoundException
+
+    if getattr(IAMRequestBase, "_aichor_missing_roles_patched", False):
+        return
+    original = IAMRequestBase._is_assuming_role_operation
+
+    def is_assuming_role_operation(self, resource_arn):
+        if self._action == "sts:AssumeRole" and ":role" in resource_arn.lower():
+            try:
+                self.backend.get_role_by_arn(resource_arn)
+            except NotFoundException:
+                self._raise_access_denied()
+        return original(self, resource_arn)
+
+    IAMRequestBase._is_assuming_role_operation = is_assuming_role_operation
+    IAMRequestBase._aichor_missing_roles_patched = True
+
+
 def main() -> None:
     """Run the sandbox AWS account alone, for tests: print one JSON line with the endpoint, then serve.
 
@@ -251,11 +320,14 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--eks-create-seconds", type=float, default=0.0,
+                        help="Report each new EKS cluster CREATING for this many seconds (default 0: ACTIVE at once).")
     arguments = parser.parse_args()
 
     admin = KeyPair(*os.environ["SANDBOX_ADMIN_KEYS"].split(":", 1))
     portal = KeyPair(*os.environ["SANDBOX_PORTAL_KEYS"].split(":", 1))
     sandbox = SandboxAWS(admin, portal, port=arguments.port)
+    sandbox.eks_delay.seconds = arguments.eks_create_seconds
     sandbox.start()
     print(json.dumps({"endpoint": sandbox.endpoint}), flush=True)
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the sandbox AWS account (moto's server), synchronous tasks, and a browser."""
+"""Shared fixtures: the sandbox AWS account (moto's server), the Kubernetes stand-in, synchronous tasks, a browser."""
 
 import json
 import os
@@ -96,13 +96,44 @@ def aws_sandbox_server():
 
 
 @pytest.fixture
-def aws_sandbox(aws_sandbox_server):
-    """Give the test an empty sandbox AWS account (the two IAM users only)."""
+def aws_sandbox(aws_sandbox_server, kube_sandbox):
+    """Give the test an empty sandbox AWS account (the two IAM users only), and the Kubernetes stand-in."""
     from engines.providers.aws import clients
 
     aws_sandbox_server.reset()
     clients.clear_cache()
     return aws_sandbox_server
+
+
+@pytest.fixture(scope="session")
+def kube_sandbox_server(aws_sandbox_server):
+    """Start the Kubernetes API stand-in in this process, with the cloud controllers that act in moto."""
+    from sandbox.cloud_controllers import CloudControllers
+    from sandbox.kube import KubeSandbox
+
+    kube = KubeSandbox()
+    CloudControllers(lambda service, region: aws_sandbox_server.client(service, region)).attach(kube)
+    kube.start()
+    yield kube
+    kube.stop()
+
+
+@pytest.fixture
+def kube_sandbox(kube_sandbox_server):
+    """Give the test the Kubernetes API stand-in with no clusters, named in the sandbox state file."""
+    from dataclasses import replace
+
+    from engines.providers.kube import eks
+    from engines.providers.kube import sandbox as sandbox_mapping
+    from sandbox.state import read_state, write_state
+
+    for key in list(kube_sandbox_server.clusters):
+        kube_sandbox_server.remove_cluster(key)
+    kube_sandbox_server.clock.unfreeze()
+    write_state(replace(read_state(), kube_endpoint=kube_sandbox_server.url))
+    sandbox_mapping.forget_registrations()
+    eks.clear_cache()
+    return kube_sandbox_server
 
 
 @pytest.fixture

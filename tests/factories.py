@@ -52,3 +52,24 @@ def make_engine(cloud_account, name: str | None = None, **fields):
         name=name or f"engine-{next(_sequence)}",
         **fields,
     )
+
+
+def make_project(organisation: Organisation, name: str | None = None, *, engine=None, **fields):
+    """Create a project on one Ready engine (created in a new cloud account unless given), without cloud calls."""
+    from engines.choices import EngineStatus
+    from projects.models import Project, ProjectStatus
+
+    number = next(_sequence)
+    engine = engine or make_engine(make_cloud_account(organisation), status=EngineStatus.READY)
+    fields.setdefault("status", ProjectStatus.READY)
+    fields.setdefault("repository_url", "https://github.com/acme/research")
+    fields.setdefault("repository_provider", "github")
+    project = Project.objects.create(
+        organisation=organisation,
+        name=name or f"project-{number}",
+        namespace=f"project{number}-{number:016x}",
+        default_engine=engine,
+        **fields,
+    )
+    project.engine_assignments.create(engine=engine)
+    return project

@@ -59,6 +59,8 @@ class Cluster(ResourceOperations):
         self.hostname_factory = hostname_factory or functools.partial(default_load_balancer_hostname, region, key)
         self.latency = latency
         self.kubernetes_version = kubernetes_version
+        # Free-form facts about the cluster, such as the EKS cluster it stands for.
+        self.attributes: dict = {}
         self.store = ObjectStore()
         self.catalog = Catalog()
         self.allocator = Allocator()

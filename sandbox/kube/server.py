@@ -6,7 +6,7 @@ URL layout, relative to `KubeSandbox.url`:
   `/api`, `/apis`, `/version`). An unregistered key gets a 404 Status.
 - `/sandbox/clusters`: GET lists the registered keys.
 - `/sandbox/clusters/<key>`: POST registers a cluster (JSON body, all optional: `token`, `eks`, `region`,
-  `latency`, `kubernetesVersion`), DELETE removes it.
+  `latency`, `kubernetesVersion`, and `attributes`, an object kept as `Cluster.attributes`), DELETE removes it.
 - `/sandbox/clusters/<key>/requests`: GET returns the cluster's request log.
 """
 
@@ -18,7 +18,7 @@ import logging
 import re
 import threading
 import time
-from typing import Iterable
+from typing import Callable, Iterable
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -26,6 +26,8 @@ from werkzeug.wrappers import Request, Response
 from . import api, errors
 from .auth import EksTokenValidator, SandboxClock, StaticTokenValidator, TokenValidator
 from .cluster import Cluster, HostnameFactory, JobHook
+
+ClusterHook = Callable[[Cluster], None]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class KubeSandbox:
         self._clusters: dict[str, Cluster] = {}
         self._lock = threading.Lock()
         self._job_hooks: list[JobHook] = []
+        self._cluster_hooks: list[ClusterHook] = []
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -115,7 +118,8 @@ class KubeSandbox:
 
     def add_cluster(self, key: str, token_validator: TokenValidator | None = None, *, token: str | None = None,
                     eks: bool = False, region: str = "us-east-1", hostname_factory: HostnameFactory | None = None,
-                    latency: float = 0.0, kubernetes_version: str = "1.31", objects: Iterable[dict] = ()) -> Cluster:
+                    latency: float = 0.0, kubernetes_version: str = "1.31", objects: Iterable[dict] = (),
+                    attributes: dict | None = None) -> Cluster:
         """Register a cluster and return it.
 
         The first given of these sets authentication: `token_validator` (a callable that raises
@@ -123,7 +127,8 @@ class KubeSandbox:
         the sandbox clock). With none of them, any bearer token is accepted. `hostname_factory(service)`
         returns the load-balancer hostname (or a whole ingress entry such as `{"ip": ...}`) of a
         LoadBalancer Service. `latency` delays every request, in seconds. `objects` are manifests
-        created at registration, such as CRDs or a default StorageClass.
+        created at registration, such as CRDs or a default StorageClass. `attributes` are free-form
+        facts about the cluster (such as the EKS cluster it stands for) that cluster hooks may read.
         """
         if not _CLUSTER_KEY.match(key):
             raise ValueError(f"invalid cluster key {key!r}: use letters, digits, '.', '_' or '-' (at most 100)")
@@ -134,8 +139,14 @@ class KubeSandbox:
         cluster = Cluster(key, token_validator=token_validator, clock=self.clock, region=region,
                           hostname_factory=hostname_factory, latency=latency,
                           kubernetes_version=kubernetes_version, objects=objects)
+        cluster.attributes = dict(attributes or {})
         for hook in self._job_hooks:
             cluster.on_job_created(hook)
+        # Cluster hooks run before the cluster is served, so no request sees it without them.
+        with self._lock:
+            cluster_hooks = list(self._cluster_hooks)
+        for hook in cluster_hooks:
+            hook(cluster)
         with self._lock:
             if key in self._clusters:
                 raise ValueError(f"cluster {key!r} is already registered")
@@ -167,6 +178,11 @@ class KubeSandbox:
             clusters = list(self._clusters.values())
         for cluster in clusters:
             cluster.on_job_created(callback)
+
+    def on_cluster_added(self, callback: ClusterHook) -> None:
+        """Call `callback(cluster)` for every cluster registered from now on (to attach hooks or settings)."""
+        with self._lock:
+            self._cluster_hooks.append(callback)
 
     # HTTP
 
@@ -236,10 +252,14 @@ class KubeSandbox:
             return api.status_response(errors.bad_request("the registration body must be a JSON object"))
         if key in self.clusters:
             return api.status_response(errors.already_exists("", "clusters", key))
+        attributes = options.get("attributes") or {}
+        if not isinstance(attributes, dict):
+            return api.status_response(errors.bad_request("the registration's attributes must be a JSON object"))
         try:
             self.add_cluster(key, token=options.get("token"), eks=bool(options.get("eks")),
                              region=options.get("region", "us-east-1"), latency=float(options.get("latency", 0)),
-                             kubernetes_version=str(options.get("kubernetesVersion", "1.31")))
+                             kubernetes_version=str(options.get("kubernetesVersion", "1.31")),
+                             attributes=attributes)
         except (TypeError, ValueError) as error:
             logger.warning("rejected registration of cluster %s: %s", key, error)
             return api.status_response(errors.bad_request(str(error)))

@@ -46,7 +46,7 @@ def qcluster():
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def test_qcluster_creates_engine(aws_sandbox, qcluster):
+def test_qcluster_creates_engine(aws_sandbox, kube_sandbox, qcluster):
     organisation = make_organisation()
     account = make_sandbox_account(organisation)
 

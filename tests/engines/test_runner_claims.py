@@ -17,7 +17,7 @@ from tests.engines.faults import FaultInjector
 from tests.engines.helpers import make_sandbox_account
 from tests.factories import make_organisation
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("kube_sandbox")]
 
 
 def new_operation(name="claims"):

@@ -1,4 +1,11 @@
-"""The fault harness over the EKS plan: every step survives a transient error, a crash and a denial."""
+"""The fault harness over the EKS plan: every step survives a transient error, a crash and a denial.
+
+To keep the file fast, the transient and the crash cases each run one creation in which
+every step meets its fault once, and each step is then checked on its own. The denial
+cases run one creation per step, since each ends its operation. moto is reset once for
+the module, not per case: every check reads only the resources of the case's engine
+(its tag, names and cluster), and each case's engine has a new id.
+"""
 
 import pytest
 from django.utils import timezone
@@ -8,17 +15,33 @@ from engines.models import Operation
 from engines.provisioning import runner
 from engines.services.engines import start_engine_creation, start_engine_deletion
 from organisations.permissions import Actor
+from tests.engines.cloud_state import EXPECTED_COUNTS, engine_counts, engine_leftovers
 from tests.engines.faults import FaultInjector, SimulatedCrash
 from tests.engines.helpers import make_sandbox_account
-from tests.engines.test_eks_plan import tagged_leftovers
 from tests.factories import make_organisation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EKS_STEPS = [
     "vpc", "subnet-1", "subnet-2", "internet-gateway", "route-table", "default-route", "cluster-role",
-    "node-role", "instance-profile", "eks-cluster", "oidc-provider", "node-group",
+    "eks-cluster", "node-role", "instance-profile", "interruption-queue", "interruption-rules",
+    "efs-security-group", "efs", "efs-mount-targets", "oidc-provider", "portal-access", "node-group",
+    "footprint", "karpenter-role", "karpenter", "karpenter-node-pool",
 ]
+# In the sandbox this step makes no write (moto has no access-entry API), so its first call is faulted.
+FIRST_CALL_STEPS = {"portal-access"}
+# These steps write to the cluster's Kubernetes API only, where a denial is 403 Forbidden.
+KUBERNETES_STEPS = {"footprint", "karpenter", "karpenter-node-pool"}
+# One row per resource: the counts above, plus the route and the four objects inside the cluster
+# (Karpenter, its node pool, and the footprint's namespace, service account, role and binding).
+INVENTORY_ROWS = sum(EXPECTED_COUNTS.values()) + 1 + 6
+
+
+@pytest.fixture(scope="module")
+def shared_aws(aws_sandbox_server):
+    """The sandbox AWS account, emptied once for this module."""
+    aws_sandbox_server.reset()
+    return aws_sandbox_server
 
 
 @pytest.fixture(autouse=True)
@@ -26,93 +49,74 @@ def fast_retries(settings):
     settings.AICHOR_RETRY_BASE_SECONDS = 0.01
 
 
-def new_engine(name="faults"):
+USED_ENGINE_IDS: set[int] = set()
+
+
+def new_engine(name):
     organisation = make_organisation()
     account = make_sandbox_account(organisation)
     engine = start_engine_creation(organisation, actor=Actor.operator(), cloud_account=account, name=name,
                                    kind="eks", region="eu-west-1")
+    # Cases share moto's state, so each must have an engine id (hence tag) of its own.
+    assert engine.pk not in USED_ENGINE_IDS
+    USED_ENGINE_IDS.add(engine.pk)
     return engine, engine.operations.get()
 
 
 def run_to_end(operation: Operation) -> Operation:
-    """Advance an operation as workers would, until it ends."""
-    for _ in range(20):
-        runner.advance(operation.pk)
+    """Advance an operation as workers would, until it ends; a crashed worker's lease runs out."""
+    for _ in range(60):
+        try:
+            runner.advance(operation.pk)
+        except SimulatedCrash:
+            Operation.objects.filter(pk=operation.pk).update(lease_until=timezone.now())
+            continue
         operation.refresh_from_db()
         if operation.status in OperationStatus.terminal():
             return operation
     raise AssertionError(f"operation {operation.pk} still {operation.status}")
 
 
-def moto_counts(aws_sandbox, engine) -> dict[str, int]:
-    """Count what moto holds for the engine, per resource type."""
-    ec2 = aws_sandbox.client("ec2", engine.region)
-    iam = aws_sandbox.client("iam")
-    eks = aws_sandbox.client("eks", engine.region)
-    filters = [{"Name": "tag:aichor:engine", "Values": [engine.tag_value]}]
-    return {
-        "vpc": len(ec2.describe_vpcs(Filters=filters)["Vpcs"]),
-        "subnet": len(ec2.describe_subnets(Filters=filters)["Subnets"]),
-        "internet_gateway": len(ec2.describe_internet_gateways(Filters=filters)["InternetGateways"]),
-        "route_table": len(ec2.describe_route_tables(Filters=filters)["RouteTables"]),
-        "iam_role": len(iam.list_roles(PathPrefix="/aichor/")["Roles"]),
-        "instance_profile": len(iam.list_instance_profiles(PathPrefix="/aichor/")["InstanceProfiles"]),
-        "oidc_provider": len(iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]),
-        "eks_cluster": len(eks.list_clusters()["clusters"]),
-        "node_group": len(eks.list_nodegroups(clusterName=engine.name)["nodegroups"]),
-    }
-
-
-EXPECTED_COUNTS = {
-    "vpc": 1, "subnet": 2, "internet_gateway": 1, "route_table": 1, "iam_role": 2, "instance_profile": 1,
-    "oidc_provider": 1, "eks_cluster": 1, "node_group": 1,
-}
-
-
-@pytest.mark.parametrize("step", EKS_STEPS)
-def test_transient_error_still_ready(aws_sandbox, monkeypatch, step):
-    injector = FaultInjector(monkeypatch, step=step, fault="transient")
-    engine, operation = new_engine()
+def test_transient_error_in_each_step(shared_aws, kube_sandbox, monkeypatch):
+    injector = FaultInjector(monkeypatch, steps=EKS_STEPS, fault="transient", first_call_steps=FIRST_CALL_STEPS)
+    engine, operation = new_engine("transient")
 
     operation = run_to_end(operation)
 
-    assert injector.fired
+    assert sorted(injector.fired) == sorted(EKS_STEPS)
     assert operation.status == OperationStatus.SUCCEEDED, operation.failure_reason
-    assert operation.steps.get(key=step).attempts == 2
-    assert moto_counts(aws_sandbox, engine) == EXPECTED_COUNTS
+    attempts = dict(operation.steps.values_list("key", "attempts"))
+    assert attempts == {step: 2 for step in EKS_STEPS}
+    assert engine_counts(shared_aws, engine) == EXPECTED_COUNTS
 
 
-@pytest.mark.parametrize("step", EKS_STEPS)
-def test_crash_after_create_adopts_by_tag(aws_sandbox, monkeypatch, step):
-    injector = FaultInjector(monkeypatch, step=step, fault="crash")
-    engine, operation = new_engine()
+def test_crash_after_each_write_adopts(shared_aws, kube_sandbox, monkeypatch):
+    injector = FaultInjector(monkeypatch, steps=EKS_STEPS, fault="crash", first_call_steps=FIRST_CALL_STEPS)
+    engine, operation = new_engine("crashes")
 
-    with pytest.raises(SimulatedCrash):
-        runner.advance(operation.pk)
-    # The dead worker's lease runs out.
-    Operation.objects.filter(pk=operation.pk).update(lease_until=timezone.now())
     operation = run_to_end(operation)
 
-    assert injector.fired
+    assert sorted(injector.fired) == sorted(EKS_STEPS)
     assert operation.status == OperationStatus.SUCCEEDED, operation.failure_reason
-    assert moto_counts(aws_sandbox, engine) == EXPECTED_COUNTS
-    assert engine.resources.count() == sum(EXPECTED_COUNTS.values()) + 1  # and the default route
+    assert engine_counts(shared_aws, engine) == EXPECTED_COUNTS
+    assert engine.resources.count() == INVENTORY_ROWS
 
 
 @pytest.mark.parametrize("step", EKS_STEPS)
-def test_permanent_error_fails_then_delete_cleans(aws_sandbox, monkeypatch, step, sync_tasks):
-    injector = FaultInjector(monkeypatch, step=step, fault="permanent", code="AccessDenied")
-    engine, operation = new_engine()
+def test_permanent_error_fails_then_delete_cleans(shared_aws, kube_sandbox, monkeypatch, step, sync_tasks):
+    injector = FaultInjector(monkeypatch, step=step, fault="permanent", code="AccessDenied",
+                             first_call_steps=FIRST_CALL_STEPS)
+    engine, operation = new_engine(f"denied-{step}")
     operation = run_to_end(operation)
 
     engine.refresh_from_db()
-    assert injector.fired
+    assert injector.fired == [step]
     assert operation.status == OperationStatus.FAILED
-    assert "AccessDenied" in operation.failure_reason
+    assert ("Forbidden" if step in KUBERNETES_STEPS else "AccessDenied") in operation.failure_reason
     assert "policy" in operation.failure_fix
     assert engine.status == EngineStatus.FAILED
 
     start_engine_deletion(engine, actor=Actor.operator())
     engine.refresh_from_db()
     assert engine.status == EngineStatus.DELETED, engine.status_reason
-    assert tagged_leftovers(aws_sandbox, engine) == []
+    assert engine_leftovers(shared_aws, engine) == []

@@ -31,3 +31,9 @@ class AwsCloud:
 
     def client(self, service: str):
         return clients.client(self.session, service, self.region)
+
+    def kubernetes(self, cluster_name: str, *, cluster: dict | None = None):
+        """Return a Kubernetes client for an EKS cluster of this account and region (see kube.eks)."""
+        from engines.providers.kube.eks import eks_client
+
+        return eks_client(self, cluster_name, cluster=cluster)

@@ -9,6 +9,7 @@ from botocore.exceptions import (
 )
 
 from engines.provisioning.steps import PermanentError, StepError, TransientError
+from engines.providers.kube.errors import classify as classify_kubernetes
 
 TRANSIENT_CODES = {
     "Throttling",
@@ -33,6 +34,10 @@ TRANSIENT_CODES = {
     "IncorrectState",
     "DependencyViolation",
     "ResourceInUseException",
+    # EFS: mount targets still being deleted, or a file system or mount target not yet available.
+    "FileSystemInUse",
+    "IncorrectFileSystemLifeCycleState",
+    "IncorrectMountTargetState",
 }
 ACCESS_CODES = {
     "AccessDenied",
@@ -58,7 +63,10 @@ NETWORK_ERRORS = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError
 
 
 def classify(error: Exception) -> StepError | None:
-    """Return the portal error for an AWS SDK error, or None when it is not one."""
+    """Return the portal error for an AWS SDK error (or a Kubernetes API error of a cluster), or None."""
+    kubernetes_error = classify_kubernetes(error)
+    if kubernetes_error is not None:
+        return kubernetes_error
     if isinstance(error, NETWORK_ERRORS):
         return TransientError(f"Cannot reach AWS: {error}", code=type(error).__name__)
     if not isinstance(error, ClientError):
@@ -71,7 +79,8 @@ def classify(error: Exception) -> StepError | None:
 
     if code in TRANSIENT_CODES or status >= 500 or _is_new_role_not_yet_usable(code, message):
         return TransientError(text, code=code)
-    if code in ACCESS_CODES:
+    # moto's JSON services return a denial as status 403 with an XML body, so without an error code.
+    if code in ACCESS_CODES or (status == 403 and code == "403"):
         return PermanentError(
             text,
             code=code,

@@ -32,3 +32,16 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
 def resource_tags(context, key: str, **extra: str) -> dict[str, str]:
     """Return the tags of one resource: the engine's, its plan key, and a readable Name."""
     return {**context.tags, RESOURCE_TAG: key, "Name": f"{context.engine.name}-{key}", **extra}
+
+
+def tag_filters(context, key: str) -> list[dict]:
+    """Return EC2 Describe filters that find one resource of the engine by its tags."""
+    return [
+        {"Name": f"tag:{ENGINE_TAG}", "Values": [context.engine.tag_value]},
+        {"Name": f"tag:{RESOURCE_TAG}", "Values": [key]},
+    ]
+
+
+def tag_specifications(resource_type: str, context, key: str, **extra: str) -> list[dict]:
+    """Return the TagSpecifications of an EC2 create call, so the resource is tagged as it is created."""
+    return [{"ResourceType": resource_type, "Tags": tag_list(resource_tags(context, key, **extra))}]

@@ -2,13 +2,17 @@
 
 from botocore.exceptions import ClientError
 
+from engines.choices import ResourceOwner
 from engines.provisioning.steps import Done, PermanentError, Wait
 from engines.providers.aws.errors import error_code
 from engines.providers.aws.naming import ENGINE_TAG, resource_tags, tag_list
 
 DEFAULT_KUBERNETES_VERSION = "1.33"
 DEFAULT_NODE_INSTANCE_TYPE = "m6i.large"
-POLL_SECONDS = 30
+# The periodic pass re-checks due steps every 30 seconds, boto3's EKS waiter interval. A wait
+# shorter than that makes every pass re-check the step. A wait of exactly 30 seconds falls
+# due just after a pass, so the step would be checked only every other pass.
+POLL_SECONDS = 15
 # The thumbprint of the root CA behind EKS OIDC issuers; IAM no longer checks it for them,
 # but the API still asks for one on older SDKs.
 EKS_OIDC_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
@@ -64,7 +68,8 @@ def create_cluster(context):
     context.record(
         "eks-cluster", "eks_cluster", cluster["arn"],
         data={"name": name, "endpoint": cluster.get("endpoint", ""), "version": cluster.get("version", ""),
-              "oidc_issuer": cluster.get("identity", {}).get("oidc", {}).get("issuer", "")},
+              "oidc_issuer": cluster.get("identity", {}).get("oidc", {}).get("issuer", ""),
+              "certificate_authority": cluster.get("certificateAuthority", {}).get("data", "")},
     )
     return Done(f"{name} is ACTIVE")
 
@@ -73,10 +78,18 @@ def create_oidc_provider(context):
     iam = context.cloud.client("iam")
     issuer = context.resource("eks-cluster").data["oidc_issuer"]
     url = issuer.removeprefix("https://")
+    owner = ResourceOwner.PORTAL
     for provider in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
         if provider["Arn"].endswith(f"oidc-provider/{url}"):
             arn = provider["Arn"]
-            context.log(f"Adopted OIDC provider {arn}")
+            tags = iam.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=arn)["Tags"]
+            if {"Key": ENGINE_TAG, "Value": context.engine.tag_value} in tags:
+                context.log(f"Adopted OIDC provider {arn}")
+            else:
+                # One provider per issuer: someone else made it, so teardown must leave it.
+                owner = ResourceOwner.ADMINISTRATOR
+                context.log(f"OIDC provider {arn} already exists and was not made for this engine: using it, "
+                            "and leaving it in place at teardown", "warning")
             break
     else:
         arn = iam.create_open_id_connect_provider(
@@ -85,7 +98,7 @@ def create_oidc_provider(context):
             ThumbprintList=[EKS_OIDC_THUMBPRINT],
             Tags=tag_list(resource_tags(context, "oidc-provider")),
         )["OpenIDConnectProviderArn"]
-    context.record("oidc-provider", "oidc_provider", arn, data={"issuer": issuer})
+    context.record("oidc-provider", "oidc_provider", arn, owner=owner, data={"issuer": issuer})
     return Done(arn)
 
 

@@ -45,6 +45,7 @@ def service_trust(service: str) -> str:
 def ensure_role(context, key: str, name: str, trust: str, policies: tuple[str, ...]) -> dict:
     """Create (or adopt) a role under /aichor/ with the boundary, attach its policies, and record it."""
     iam = context.cloud.client("iam")
+    attached = set()
     try:
         role = iam.get_role(RoleName=name)["Role"]
         tags = {tag["Key"]: tag["Value"] for tag in iam.list_role_tags(RoleName=name)["Tags"]}
@@ -55,6 +56,7 @@ def ensure_role(context, key: str, name: str, trust: str, policies: tuple[str, .
                 fix="Delete or rename that role in the account, then retry.",
             )
         context.log(f"Adopted IAM role {name}")
+        attached = {policy["PolicyArn"] for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
     except ClientError as error:
         if error_code(error) != "NoSuchEntity":
             raise
@@ -67,7 +69,7 @@ def ensure_role(context, key: str, name: str, trust: str, policies: tuple[str, .
         )["Role"]
     context.record(key, "iam_role", role["Arn"], data={"name": name})
 
-    attached = {policy["PolicyArn"] for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
+    # A role created just now has no policies; an adopted one may have some of them.
     for policy in policies:
         arn = managed_policy_arn(context.cloud.partition, policy)
         if arn not in attached:

@@ -3,7 +3,7 @@
 import ipaddress
 
 from engines.provisioning.steps import Done, PermanentError
-from engines.providers.aws.naming import ENGINE_TAG, RESOURCE_TAG, resource_tags, tag_list
+from engines.providers.aws.naming import tag_filters, tag_specifications
 
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
 SUBNET_PREFIX = 19
@@ -14,15 +14,8 @@ DEFAULT_ZONE_COUNT = 2
 EKS_UNSUPPORTED_ZONE_IDS = {"use1-az3", "usw1-az2", "cac1-az3"}
 
 
-def _tag_filters(context, key: str) -> list[dict]:
-    return [
-        {"Name": f"tag:{ENGINE_TAG}", "Values": [context.engine.tag_value]},
-        {"Name": f"tag:{RESOURCE_TAG}", "Values": [key]},
-    ]
-
-
-def _spec(resource_type: str, context, key: str, **extra) -> list[dict]:
-    return [{"ResourceType": resource_type, "Tags": tag_list(resource_tags(context, key, **extra))}]
+_tag_filters = tag_filters
+_spec = tag_specifications
 
 
 def pick_zones(ec2, count: int) -> list[dict]:
@@ -62,8 +55,11 @@ def create_vpc(context):
         ]
     context.record("vpc", "vpc", vpc_id, data={"cidr": vpc_cidr(context)})
 
-    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
-    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    # EKS nodes need DNS names. Each attribute is read first, so that a rerun changes nothing.
+    for attribute in ("EnableDnsSupport", "EnableDnsHostnames"):
+        current = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute[0].lower() + attribute[1:])
+        if not current[attribute]["Value"]:
+            ec2.modify_vpc_attribute(VpcId=vpc_id, **{attribute: {"Value": True}})
     return Done(vpc_id)
 
 
@@ -79,20 +75,22 @@ def subnet_step(index: int):
 
         found = ec2.describe_subnets(Filters=_tag_filters(context, key))["Subnets"]
         if found:
-            subnet_id = found[0]["SubnetId"]
-            context.log(f"Adopted subnet {subnet_id}, found by its tags")
+            subnet = found[0]
+            context.log(f"Adopted subnet {subnet['SubnetId']}, found by its tags")
         else:
             extra = {"kubernetes.io/role/elb": "1", "karpenter.sh/discovery": context.engine.name}
-            subnet_id = ec2.create_subnet(
+            subnet = ec2.create_subnet(
                 VpcId=vpc_id,
                 CidrBlock=cidr,
                 AvailabilityZoneId=zone["ZoneId"],
                 TagSpecifications=_spec("subnet", context, key, **extra),
-            )["Subnet"]["SubnetId"]
+            )["Subnet"]
+        subnet_id = subnet["SubnetId"]
         context.record(key, "subnet", subnet_id, data={"zone_id": zone["ZoneId"], "zone": zone["ZoneName"], "cidr": cidr})
 
         # Managed node groups in public subnets need instances to get public addresses.
-        ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True})
+        if not subnet.get("MapPublicIpOnLaunch"):
+            ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True})
         return Done(f"{subnet_id} in {zone['ZoneName']} ({zone['ZoneId']})")
 
     create_subnet.__name__ = f"create_subnet_{index}"

@@ -1,18 +1,31 @@
-"""Deleting what the EKS plan created, one inventory resource at a time, and the final sweep."""
+"""Deleting what the EKS plan created, one inventory resource at a time."""
 
 from botocore.exceptions import ClientError
 
 from engines.provisioning.steps import Done, TransientError, Wait
 from engines.providers.aws.errors import error_code
-from engines.providers.aws.eks import cluster, iam
+from engines.providers.aws.eks import cluster, efs, iam, incluster, karpenter, queue
 
-# Deletion order by type: what depends on others goes first.
+# Deletion order by type: what depends on others goes first. Objects inside the cluster go
+# before the cluster; mount targets before their file system and security group; the
+# queue's rules before the queue.
 DELETE_ORDER = [
+    "kube_cluster_role_binding",
+    "kube_cluster_role",
+    "kube_service_account",
+    "kube_namespace",
+    "karpenter_node_pool",
+    "karpenter",
     "node_group",
     "eks_cluster",
     "oidc_provider",
     "instance_profile",
     "iam_role",
+    "event_rule",
+    "sqs_queue",
+    "efs_mount_target",
+    "efs",
+    "security_group",
     "route",
     "route_table",
     "internet_gateway",
@@ -28,6 +41,7 @@ IGNORED_CODES = {
     "InvalidGroup.NotFound",
     "Gateway.NotAttached",
     "InvalidAssociationID.NotFound",
+    "InvalidLaunchTemplateId.NotFound",
 }
 
 
@@ -86,6 +100,17 @@ def delete_vpc(context, resource):
 
 
 DELETERS = {
+    "kube_cluster_role_binding": incluster.delete_kube_object,
+    "kube_cluster_role": incluster.delete_kube_object,
+    "kube_service_account": incluster.delete_kube_object,
+    "kube_namespace": incluster.delete_kube_object,
+    "karpenter_node_pool": karpenter.delete_node_pool,
+    "karpenter": karpenter.delete_karpenter,
+    "event_rule": queue.delete_rule,
+    "sqs_queue": queue.delete_queue,
+    "efs_mount_target": efs.delete_mount_target,
+    "efs": efs.delete_file_system,
+    "security_group": efs.delete_security_group,
     "node_group": cluster.delete_node_group,
     "eks_cluster": cluster.delete_cluster,
     "oidc_provider": cluster.delete_oidc_provider,

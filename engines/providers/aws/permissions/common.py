@@ -349,10 +349,29 @@ PROJECT_REGISTRIES = PermissionGroup(
         "ecr:TagResource",
         "ecr:UntagResource",
         "ecr:ListTagsForResource",
+        "ecr:ListImages",
+        "ecr:BatchDeleteImage",
     ),
     scope=Scope(
         (PORTAL_REPOSITORIES,),
         "Only repositories whose names start with aichor-, which is how the portal names them.",
+    ),
+    notes=MappingProxyType({
+        "ecr:ListImages": "Purging a deleted project's registry lists its images first.",
+        "ecr:BatchDeleteImage": "Purging a deleted project's registry deletes its images before the repository.",
+    }),
+)
+
+PROJECT_STORAGE_CREDENTIALS = PermissionGroup(
+    key="project_storage_credentials",
+    title="Issue project storage credentials",
+    reason="A project member can ask for temporary credentials to the project's buckets: the portal assumes "
+    "the project's storage role from its session in this role, with a session policy limited to those buckets.",
+    actions=("sts:AssumeRole",),
+    scope=Scope(
+        (PORTAL_ROLES,),
+        "Only roles under the path /aichor/, and each project's storage role trusts this role only, with "
+        "the cloud account's ExternalId.",
     ),
 )
 
@@ -414,6 +433,7 @@ COMMON_GROUPS = (
     S3_ACCOUNT_WRITES,
     S3_ACCOUNT_READS,
     PROJECT_REGISTRIES,
+    PROJECT_STORAGE_CREDENTIALS,
     REGISTRY_LISTING,
     PARAMETERS,
     PARAMETER_LISTING,

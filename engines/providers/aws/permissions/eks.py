@@ -123,6 +123,7 @@ NETWORK_BUILD = PermissionGroup(
         "ec2:CreateTags",
         "ec2:DeleteTags",
         "ec2:DescribeVpcs",
+        "ec2:DescribeVpcAttribute",
         "ec2:DescribeInstanceTypes",
     ),
     scope=Scope(
@@ -131,6 +132,7 @@ NETWORK_BUILD = PermissionGroup(
     ),
     notes=MappingProxyType({
         "ec2:CreateTags": "Create calls that carry tags (TagSpecifications) need it.",
+        "ec2:DescribeVpcAttribute": "Reads the VPC's DNS settings, so that a rerun changes only what differs.",
         "ec2:DescribeInstanceTypes": "Checks that the node instance types exist in the region.",
     }),
 )
@@ -242,12 +244,17 @@ OIDC_PROVIDER = PermissionGroup(
         "iam:CreateOpenIDConnectProvider",
         "iam:DeleteOpenIDConnectProvider",
         "iam:TagOpenIDConnectProvider",
+        "iam:ListOpenIDConnectProviderTags",
     ),
     scope=Scope(
         (f"arn:{PARTITION}:iam::{ACCOUNT_ID}:oidc-provider/oidc.eks.*",),
         "A provider's ARN is its issuer URL, which EKS picks and which has no path, so the scope "
         "admits EKS issuers only, not a path under /aichor/.",
     ),
+    notes=MappingProxyType({
+        "iam:ListOpenIDConnectProviderTags": "Tells a provider made for the engine, which teardown deletes, from "
+        "one made by someone else for the same issuer, which it leaves.",
+    }),
 )
 
 PASS_ROLE = PermissionGroup(
@@ -271,13 +278,15 @@ PASS_ROLE = PermissionGroup(
 SERVICE_LINKED_ROLES = PermissionGroup(
     key="service_linked_roles",
     title="EKS service-linked roles",
-    reason="The first cluster and the first managed node group of an account need EKS's service-linked roles.",
+    reason="The first cluster, the first managed node group and the first EFS file system of an account "
+    "need the service-linked roles of EKS and EFS.",
     actions=("iam:CreateServiceLinkedRole",),
     scope=Scope(
         (f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/aws-service-role/*",),
-        "Only the service-linked roles of EKS clusters and node groups.",
+        "Only the service-linked roles of EKS clusters and node groups, and of EFS.",
         condition=MappingProxyType({
-            "StringEquals": {"iam:AWSServiceName": ("eks.amazonaws.com", "eks-nodegroup.amazonaws.com")}
+            "StringEquals": {"iam:AWSServiceName": ("eks.amazonaws.com", "eks-nodegroup.amazonaws.com",
+                                                    "elasticfilesystem.amazonaws.com")}
         }),
         context=MappingProxyType({"iam:AWSServiceName": ContextValue("eks.amazonaws.com")}),
     ),

@@ -391,11 +391,11 @@ def test_pass_role_limited_to_eks_and_ec2():
     assert all(service.startswith(("eks.", "ec2.")) for service in services)
 
 
-def test_service_linked_roles_limited_to_eks():
+def test_service_linked_roles_limited_to_eks_and_efs():
     (group,) = catalogue("eks", "create").groups_of("iam:CreateServiceLinkedRole")
     names = set(group.scope.condition["StringEquals"]["iam:AWSServiceName"])
 
-    assert names == {"eks.amazonaws.com", "eks-nodegroup.amazonaws.com"}
+    assert names == {"eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "elasticfilesystem.amazonaws.com"}
 
 
 def test_load_balancer_deletion_needs_engine_tag():
