@@ -28,6 +28,44 @@ def validate_eks_name(name: str) -> str:
     return name
 
 
+def ready_accounts(form, organisation, mode: str) -> dict:
+    """Return the accounts whose latest EKS pre-flight for `mode` passed, and offer them in the form."""
+    accounts = {account.name: account for account in accounts_ready_for(organisation, EngineKind.EKS, mode)}
+    form.fields["cloud_account"].widget.choices = [("", "Choose an account")] + [(name, name) for name in accounts]
+    if len(accounts) == 1:
+        only = next(iter(accounts.values()))
+        form.fields["cloud_account"].initial = only.name
+        form.fields["region"].initial = only.default_region
+    return accounts
+
+
+def unused_engine_name(organisation, name: str) -> str:
+    if organisation.engines.exclude(status=EngineStatus.DELETED).filter(name=name).exists():
+        raise forms.ValidationError(
+            f"An engine named {name!r} already exists in this organisation: names are unique per organisation.",
+            code="duplicate",
+        )
+    return name
+
+
+def ready_account(accounts: dict, name: str, mode: str):
+    if name not in accounts:
+        raise forms.ValidationError(
+            f"Cloud account {name!r} has no passing EKS {mode} pre-flight: run pre-flight from its page first.",
+            code="not_ready",
+        )
+    return accounts[name]
+
+
+def valid_region(value: str) -> str:
+    from engines.providers.aws.arn import AwsValueError, parse_region
+
+    try:
+        return parse_region(value, settings.AICHOR_AWS_PARTITION).name
+    except AwsValueError as error:
+        raise forms.ValidationError(str(error), code="invalid_region") from None
+
+
 class EngineCreateForm(forms.Form):
     name = forms.CharField(
         max_length=100, help_text="Also the EKS cluster's name: letters, digits, - and _, starting with a letter or digit."
@@ -52,40 +90,16 @@ class EngineCreateForm(forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        self.accounts = {account.name: account for account in accounts_ready_for(organisation, EngineKind.EKS, EngineMode.CREATE)}
-        self.fields["cloud_account"].widget.choices = [("", "Choose an account")] + [
-            (name, name) for name in self.accounts
-        ]
-        if len(self.accounts) == 1:
-            only = next(iter(self.accounts.values()))
-            self.fields["cloud_account"].initial = only.name
-            self.fields["region"].initial = only.default_region
+        self.accounts = ready_accounts(self, organisation, EngineMode.CREATE)
 
     def clean_name(self):
-        name = validate_eks_name(self.cleaned_data["name"])
-        if self.organisation.engines.exclude(status=EngineStatus.DELETED).filter(name=name).exists():
-            raise forms.ValidationError(
-                f"An engine named {name!r} already exists in this organisation: names are unique per organisation.",
-                code="duplicate",
-            )
-        return name
+        return unused_engine_name(self.organisation, validate_eks_name(self.cleaned_data["name"]))
 
     def clean_cloud_account(self):
-        name = self.cleaned_data["cloud_account"]
-        if name not in self.accounts:
-            raise forms.ValidationError(
-                f"Cloud account {name!r} has no passing EKS create pre-flight: run pre-flight from its page first.",
-                code="not_ready",
-            )
-        return self.accounts[name]
+        return ready_account(self.accounts, self.cleaned_data["cloud_account"], EngineMode.CREATE)
 
     def clean_region(self):
-        from engines.providers.aws.arn import AwsValueError, parse_region
-
-        try:
-            return parse_region(self.cleaned_data["region"], settings.AICHOR_AWS_PARTITION).name
-        except AwsValueError as error:
-            raise forms.ValidationError(str(error), code="invalid_region") from None
+        return valid_region(self.cleaned_data["region"])
 
     def clean(self):
         cleaned = super().clean()

@@ -7,11 +7,9 @@ is for the import checks, which show one row each.
 import re
 
 from django import forms
-from django.conf import settings
 
-from engines.choices import EngineKind, EngineMode, EngineStatus
-from engines.forms import validate_eks_name
-from engines.preflight_status import accounts_ready_for
+from engines.choices import EngineMode
+from engines.forms import ready_account, ready_accounts, unused_engine_name, valid_region, validate_eks_name
 from engines.providers.aws.eks_import.addresses import public_address_error
 
 # A DNS-1123 subdomain, as Kubernetes requires for the names of storage classes.
@@ -59,43 +57,19 @@ class EngineImportForm(forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        ready = accounts_ready_for(organisation, EngineKind.EKS, EngineMode.IMPORT)
-        self.accounts = {account.name: account for account in ready}
-        self.fields["cloud_account"].widget.choices = [("", "Choose an account")] + [
-            (name, name) for name in self.accounts
-        ]
-        if len(self.accounts) == 1:
-            only = next(iter(self.accounts.values()))
-            self.fields["cloud_account"].initial = only.name
-            self.fields["region"].initial = only.default_region
+        self.accounts = ready_accounts(self, organisation, EngineMode.IMPORT)
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError("The engine needs a name.", code="required")
-        if self.organisation.engines.exclude(status=EngineStatus.DELETED).filter(name=name).exists():
-            raise forms.ValidationError(
-                f"An engine named {name!r} already exists in this organisation: names are unique per organisation.",
-                code="duplicate",
-            )
-        return name
+        return unused_engine_name(self.organisation, name)
 
     def clean_cloud_account(self):
-        name = self.cleaned_data["cloud_account"]
-        if name not in self.accounts:
-            raise forms.ValidationError(
-                f"Cloud account {name!r} has no passing EKS import pre-flight: run pre-flight from its page first.",
-                code="not_ready",
-            )
-        return self.accounts[name]
+        return ready_account(self.accounts, self.cleaned_data["cloud_account"], EngineMode.IMPORT)
 
     def clean_region(self):
-        from engines.providers.aws.arn import AwsValueError, parse_region
-
-        try:
-            return parse_region(self.cleaned_data["region"], settings.AICHOR_AWS_PARTITION).name
-        except AwsValueError as error:
-            raise forms.ValidationError(str(error), code="invalid_region") from None
+        return valid_region(self.cleaned_data["region"])
 
     def clean_cluster_name(self):
         return validate_eks_name(self.cleaned_data["cluster_name"])
