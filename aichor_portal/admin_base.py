@@ -25,7 +25,7 @@ class PortalModelAdmin(admin.ModelAdmin):
 
 
 class SystemRowAdmin(PortalModelAdmin):
-    """Rows that the system writes: nobody adds or edits them here."""
+    """Admin for rows that the system writes: no one may add, change or delete them here."""
 
     def has_add_permission(self, request):
         return False

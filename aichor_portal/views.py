@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def healthz(request):
-    """Answer a load balancer's health check: the process is up and the database answers."""
+    """Return 200 for a load balancer's health check once the database responds to a query."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})

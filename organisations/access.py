@@ -10,7 +10,7 @@ from organisations.permissions import Actor, Permission, require, roles_of
 
 
 def organisation_view(permission: Permission):
-    """Load the `org` URL argument, answer 404 to non-members, and require the permission.
+    """Load the `org` URL argument, return 404 to non-members, and require the permission.
 
     The view receives the request with `request.organisation` and `request.actor` set.
     """

@@ -51,7 +51,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 
 @dataclass(frozen=True)
 class Actor:
-    """Who performs an action: a signed-in user, or an operator at the command line."""
+    """The performer of an action: a signed-in user, or an operator at the command line."""
 
     user: object | None = None
     label: str = ""
@@ -65,7 +65,7 @@ class Actor:
 
     @classmethod
     def operator(cls, label: str = "operator") -> "Actor":
-        """Return the actor for management commands, run by whoever has shell access to the portal."""
+        """Return the actor for management commands, run by an operator with shell access to the portal."""
         return cls(label=label, is_operator=True)
 
     @classmethod
@@ -82,7 +82,7 @@ def client_ip(request) -> str | None:
 
 
 def roles_of(user, organisation: Organisation) -> frozenset[Role]:
-    """Return the organisation roles a user holds (none for anonymous users and non-members)."""
+    """Return the organisation roles of a user (none for anonymous users and non-members)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
     membership = Membership.objects.filter(user=user, organisation=organisation).first()
@@ -90,7 +90,7 @@ def roles_of(user, organisation: Organisation) -> frozenset[Role]:
 
 
 def has_permission(actor_or_user, permission: Permission, organisation: Organisation) -> bool:
-    """Decide whether an actor (or a user) holds a permission in an organisation."""
+    """Decide whether an actor (or a user) has a permission in an organisation."""
     if isinstance(actor_or_user, Actor):
         if actor_or_user.is_operator:
             return True

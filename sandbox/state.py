@@ -1,4 +1,4 @@
-"""The sandbox state file: where the running sandbox tells the portal its endpoints and keys.
+"""The sandbox state file: where the running sandbox records its endpoints and keys for the portal.
 
 The sandbox process writes it when it starts; the portal, its workers and any
 `manage.py` command read it, so they all reach the same local clouds.
@@ -34,7 +34,7 @@ def state_path() -> Path:
 
 
 def write_state(state: SandboxState) -> None:
-    """Write the state file, readable by its owner only (it holds sandbox keys)."""
+    """Write the state file, readable by its owner only (it contains sandbox keys)."""
     path = state_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")

@@ -1,4 +1,4 @@
-"""Finding the objects that management commands name, with errors that say what exists."""
+"""Lookups of the objects that management commands name, with errors that list what exists."""
 
 from django.core.management.base import CommandError
 

@@ -1,7 +1,7 @@
 """Waiting for an operation at the command line, with a progress bar on a terminal.
 
 The waiting command also advances the operation itself, so `--wait` finishes
-whether or not a qcluster worker is running; the lease keeps the two from
+whether or not a qcluster worker is running. The lease keeps the two from
 running the same operation at once.
 """
 

@@ -1,4 +1,4 @@
-"""What a step sees while it runs: its operation, engine, cloud, inventory and log."""
+"""The step context: a running step's operation, engine, cloud, inventory and log."""
 
 import logging
 from functools import cached_property

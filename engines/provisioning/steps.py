@@ -1,8 +1,8 @@
 """The vocabulary of plans: steps, what a step run returns, and the errors a step raises.
 
 A plan is a list of `Step`s with declared dependencies. The runner calls a
-step's `run(context)` until it returns `Done`; a step that must wait for the
-cloud returns `Wait` and is called again when it is due. Steps are idempotent:
+step's `run(context)` until it returns `Done`. A step that must wait for the
+cloud returns `Wait`, and the runner calls it again when it is due. Steps are idempotent:
 running one again after a crash finds what the previous run created.
 """
 

@@ -42,7 +42,7 @@ def start_operation(organisation, kind: str, *, actor, engine=None, cloud_accoun
 
 
 def cancel_operation(operation: Operation, *, actor) -> Operation:
-    """Ask an active operation to stop; one that no worker holds stops at once."""
+    """Ask an active operation to stop; one that no worker has claimed stops at once."""
     if not operation.is_active:
         raise ValidationError(f"This operation is {operation.get_status_display().lower()}: only an active one can be cancelled.")
     with transaction.atomic():

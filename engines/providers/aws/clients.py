@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.loaders import create_loader
 from django.conf import settings
 
-# Retries happen in the provisioning runner, which knows what is transient.
+# Retries happen in the provisioning runner, because it classifies which errors are transient.
 CLIENT_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=10, read_timeout=30)
 SESSION_NAME = "aichor-portal"
 
